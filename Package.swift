@@ -1,0 +1,71 @@
+// swift-tools-version:6.2
+// zerobus-edge: MQTT → bounded SQLite ring → Databricks Zerobus Ingest, plus a reusable
+// Swift Zerobus client. Each C library is imported by exactly one Swift wrapper target.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .treatAllWarnings(as: .error),
+]
+
+let package = Package(
+    name: "zerobus-edge",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "ZerobusClient", targets: ["ZerobusClient"]),
+        .library(name: "DynamicProtobuf", targets: ["DynamicProtobuf"]),
+        .executable(name: "zerobus-example", targets: ["zerobus-example"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // C libraries from Debian (headers and link flags only).
+        .systemLibrary(name: "CNghttp2", pkgConfig: "libnghttp2", providers: [.apt(["libnghttp2-dev"])]),
+        .systemLibrary(name: "CMbedTLS", providers: [.apt(["libmbedtls-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
+
+        // TCP, TLS (mbedTLS), HTTP/2 (nghttp2), gRPC framing, HTTP/1.1 for OAuth. Knows nothing of Zerobus.
+        .target(
+            name: "GRPCTransport",
+            dependencies: ["CNghttp2", "CMbedTLS"],
+            swiftSettings: strict
+        ),
+        // Unity Catalog column types → DescriptorProto, and rows of dynamic values → protobuf bytes.
+        .target(
+            name: "DynamicProtobuf",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            swiftSettings: strict
+        ),
+        // The Zerobus Ingest client library: streams, acks, recovery, auth.
+        .target(
+            name: "ZerobusClient",
+            dependencies: [
+                "GRPCTransport",
+                "DynamicProtobuf",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "zerobus-example",
+            dependencies: [
+                "ZerobusClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+
+        .testTarget(name: "GRPCTransportTests", dependencies: ["GRPCTransport"], swiftSettings: strict),
+        .testTarget(name: "DynamicProtobufTests", dependencies: ["DynamicProtobuf"], swiftSettings: strict),
+        .testTarget(name: "ZerobusClientTests", dependencies: ["ZerobusClient"], swiftSettings: strict),
+        .testTarget(
+            name: "ZerobusIntegrationTests",
+            dependencies: ["ZerobusClient", "DynamicProtobuf"],
+            swiftSettings: strict
+        ),
+    ]
+)
