@@ -50,6 +50,18 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The agent's pure core: TOML + configuration, topic routing, JSON mapping to rows.
+        .target(
+            name: "AgentCore",
+            dependencies: ["DynamicProtobuf"],
+            swiftSettings: strict
+        ),
+        // SQLite wrapper (the only target importing CSQLite).
+        .target(name: "SQLite", dependencies: ["CSQLite"], swiftSettings: strict),
+        // The bounded on-disk ring of encoded rows awaiting acks, plus the quarantine.
+        .target(name: "ReadingRing", dependencies: ["SQLite"], swiftSettings: strict),
+        // libmosquitto wrapper (the only target importing CMosquitto), on its own thread.
+        .target(name: "Mosquitto", dependencies: ["CMosquitto"], swiftSettings: strict),
         .executableTarget(
             name: "zerobus-example",
             dependencies: [
@@ -62,6 +74,9 @@ let package = Package(
         .testTarget(name: "GRPCTransportTests", dependencies: ["GRPCTransport"], swiftSettings: strict),
         .testTarget(name: "DynamicProtobufTests", dependencies: ["DynamicProtobuf"], swiftSettings: strict),
         .testTarget(name: "ZerobusClientTests", dependencies: ["ZerobusClient"], swiftSettings: strict),
+        .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore"], swiftSettings: strict),
+        .testTarget(name: "ReadingRingTests", dependencies: ["ReadingRing", "SQLite"], swiftSettings: strict),
+        .testTarget(name: "MosquittoTests", dependencies: ["Mosquitto"], swiftSettings: strict),
         .testTarget(
             name: "ZerobusIntegrationTests",
             dependencies: ["ZerobusClient", "DynamicProtobuf"],
