@@ -66,6 +66,7 @@ let package = Package(
             name: "zerobus-example",
             dependencies: [
                 "ZerobusClient",
+                "DynamicProtobuf",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -79,7 +80,7 @@ let package = Package(
         .testTarget(name: "MosquittoTests", dependencies: ["Mosquitto"], swiftSettings: strict),
         .testTarget(
             name: "ZerobusIntegrationTests",
-            dependencies: ["ZerobusClient", "DynamicProtobuf"],
+            dependencies: ["ZerobusClient", "DynamicProtobuf", "GRPCTransport"],
             swiftSettings: strict
         ),
     ]
