@@ -43,7 +43,7 @@ final class ChildProcess: @unchecked Sendable {
 
     init(executable: String, arguments: [String], logURL: URL, readyPrefix: String, timeout: TimeInterval = 60) throws {
         self.logURL = logURL
-        FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         let stdout = Pipe()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
