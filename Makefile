@@ -45,11 +45,11 @@ test-emulator:
 	$(PYTHON) -m pytest -q Tests/Emulator
 
 demo: build
-	ZEROBUS_PYTHON=$(abspath $(PYTHON)) Scripts/demo.sh
+	ZEROBUS_PYTHON=$(abspath $(PYTHON)) examples/client-demo.sh
 
 bench: deps
-	swift build -c release $(SWIFT_BUILD_FLAGS)
-	ZEROBUS_PYTHON=$(abspath $(PYTHON)) Scripts/bench-client.sh
+	swift build -c release --product zerobus-example $(SWIFT_BUILD_FLAGS)
+	$(PYTHON) Tests/Benchmarks/bench_client.py
 
 # Regenerates Sources/ZerobusClient/Generated from Protos/ (needs protoc-gen-swift 1.39:
 # `swift build -c release --product protoc-gen-swift` in a checkout of apple/swift-protobuf).
