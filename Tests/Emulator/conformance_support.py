@@ -39,11 +39,40 @@ def acked(emulator, table) -> list[dict]:
     return rows
 
 
+def _describe_mismatch(emulator, rows, sent) -> str:
+    keys = [json.dumps(r["record"], sort_keys=True) for r in rows]
+    missing = [r for r in sent if json.dumps(r, sort_keys=True) not in keys]
+    duplicated = sorted({k for k in keys if keys.count(k) > 1})
+    return (f"sent {len(sent)}, received {len(rows)}, missing {missing[:3]}, duplicated {duplicated[:3]}, "
+            f"rows {[(r['stream_id'][:8], r['offset']) for r in rows]}\n--- emulator log ---\n{emulator.log_tail()}")
+
+
 def assert_every_record_arrived_once(emulator, table, result):
+    """Every sent record was acked, decoded equal, in order, exactly once."""
     assert result["error"] is None, result["error"]
     rows = acked(emulator, table)
-    assert [row["record"] for row in rows] == result["sent"], emulator.log_tail()
+    assert [row["record"] for row in rows] == result["sent"], _describe_mismatch(emulator, rows, result["sent"])
     assert emulator.stats()["per_table"][table]["records"] == len(result["sent"])
+    return rows
+
+
+def assert_every_record_arrived_at_least_once(emulator, table, result):
+    """At-least-once (ZEROBUS_PROTOCOL.md §4): every sent record arrived decoded equal, in order of
+    first arrival; a repeat is allowed only as a resend on a later stream than its first copy."""
+    assert result["error"] is None, result["error"]
+    rows = acked(emulator, table)
+    first_stream, streams_in_order, firsts = {}, [], []
+    for row in rows:
+        if row["stream_id"] not in streams_in_order:
+            streams_in_order.append(row["stream_id"])
+        key = json.dumps(row["record"], sort_keys=True)
+        if key in first_stream:
+            earlier = streams_in_order.index(first_stream[key])
+            assert streams_in_order.index(row["stream_id"]) > earlier, _describe_mismatch(emulator, rows, result["sent"])
+        else:
+            first_stream[key] = row["stream_id"]
+            firsts.append(row["record"])
+    assert firsts == result["sent"], _describe_mismatch(emulator, rows, result["sent"])
     return rows
 
 

@@ -12,7 +12,6 @@ line to stdout when ready:
 
 import argparse
 import logging
-import os
 import signal
 import sys
 import tempfile
