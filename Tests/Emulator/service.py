@@ -79,8 +79,10 @@ class ZerobusService:
             threading.Thread(target=self._read_requests, args=(request_iterator, events),
                              name="zerobus-reader", daemon=True).start()
             kind, first = events.get()
-            if kind != "request":
+            if kind == "cancelled":
                 return
+            if kind == "end":
+                raise Abort(grpc.StatusCode.INVALID_ARGUMENT, "request stream ended before create_stream")
             stream = self._create(first, metadata, token)
             table = stream.table
             yield self.pb2.EphemeralStreamResponse(

@@ -12,6 +12,11 @@ def test_first_message_must_be_create_stream(emulator):
     assert code == grpc.StatusCode.INVALID_ARGUMENT and "create_stream" in details
 
 
+def test_request_stream_without_create_stream_is_invalid(emulator):
+    _, code, details = raw_call(emulator, [])
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and "create_stream" in details
+
+
 @pytest.mark.parametrize("table", ["a.b", "a..c", "a.b.c.d", ""])
 def test_table_name_needs_three_parts(emulator, table):
     _, code, _ = raw_call(emulator, [create(table)])
