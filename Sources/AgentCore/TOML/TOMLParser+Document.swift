@@ -39,7 +39,7 @@ extension TOMLParser {
             )
         }
         index += isArray ? 2 : 1
-        let name = "\(isArray ? "[[" : "[")\(TOMLKeyFormat.path(keys.map(\.name)))\(closing)"
+        var name: String { "\(isArray ? "[[" : "[")\(TOMLKeyFormat.path(keys.map(\.name)))\(closing)" }
         current =
             isArray
             ? try appendTableArrayElement(keys, headerPosition: headerPosition)
@@ -51,7 +51,7 @@ extension TOMLParser {
     @discardableResult
     mutating func parseKeyValue(into table: TableBuilder) throws(TOMLError) -> [KeySegment] {
         let keys = try parseKey()
-        let written = TOMLKeyFormat.path(keys.map(\.name))
+        var written: String { TOMLKeyFormat.path(keys.map(\.name)) }
         skipWhitespace()
         guard next(is: "=") else {
             if atEnd || next(is: "\n") || next(is: "\r") || next(is: "#") {

@@ -29,13 +29,23 @@ extension TOMLParser {
         guard let first = token.first, Self.isDigit(first) || first == UInt8(ascii: "+") || first == UInt8(ascii: "-")
             || first == UInt8(ascii: ".") || text == "inf" || text == "nan"
         else {
-            throw error(
-                "invalid value '\(text)': text values must be quoted (\"\(text)\"); "
-                    + "booleans are lowercase true/false",
-                at: startPosition
-            )
+            throw error(Self.unquotedValueMessage(text), at: startPosition)
         }
         return try parseNumber(token, text: text, at: startPosition)
+    }
+
+    /// Explains the likely mistake behind an unquoted word in value position.
+    private static func unquotedValueMessage(_ text: String) -> String {
+        switch text.lowercased() {
+        case "true", "false":
+            "invalid value '\(text)': booleans are lowercase (true or false)"
+        case "inf", "nan":
+            "invalid value '\(text)': write inf and nan in lowercase"
+        default:
+            text.hasPrefix("_")
+                ? "invalid number '\(text)': an underscore must sit between two digits"
+                : "invalid value '\(text)': text values must be quoted (\"\(text)\")"
+        }
     }
 
     private static func isTokenByte(_ byte: UInt8) -> Bool {

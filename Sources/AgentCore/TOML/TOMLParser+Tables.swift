@@ -111,14 +111,14 @@ extension TOMLParser {
 
     /// `a.b.c = value` inside `table` (the current header's table or an inline table).
     func insert(_ value: TOMLNode, at keys: [KeySegment], into table: TableBuilder) throws(TOMLError) {
-        let written = TOMLKeyFormat.path(keys.map(\.name))
+        var written: String { TOMLKeyFormat.path(keys.map(\.name)) }
         var table = table
         for segment in keys.dropLast() {
             guard let existing = table.entry(segment.name) else {
                 table = table.addTable(segment, origin: .dotted, position: segment.position)
                 continue
             }
-            let parentName = TOMLKeyFormat.path(table.path + [segment.name])
+            var parentName: String { TOMLKeyFormat.path(table.path + [segment.name]) }
             switch existing.item {
             case .table(let child) where child.origin == .dotted:
                 table = child

@@ -116,12 +116,12 @@ struct TOMLParser {
 
     /// After a key/value pair or a table header: optional whitespace and comment, then a
     /// newline or the end of the document.
-    mutating func expectEndOfLine(after what: String) throws(TOMLError) {
+    mutating func expectEndOfLine(after what: @autoclosure () -> String) throws(TOMLError) {
         skipWhitespace()
         try skipComment()
         if atEnd { return }
         if try consumeNewline() { return }
-        throw error("unexpected \(describeCharacter()) after \(what); expected a new line or a comment")
+        throw error("unexpected \(describeCharacter()) after \(what()); expected a new line or a comment")
     }
 
     // MARK: Characters
@@ -153,6 +153,7 @@ struct TOMLParser {
         if lead < 0x80 {
             if lead == UInt8(ascii: "\n") || lead == UInt8(ascii: "\r") { return "end of line" }
             if Self.isForbiddenControl(lead) || lead == 0x09 { return "control character \(Self.codePoint(UInt32(lead)))" }
+            if lead == UInt8(ascii: "'") { return "\"'\"" }
             return "'\(Character(Unicode.Scalar(lead)))'"
         }
         var end = offset + 1

@@ -43,7 +43,9 @@ final class TableBuilder {
     /// The full key path from the root, for messages.
     let path: [String]
     private(set) var entries: [Entry] = []
+    /// Key → offset in `entries`, kept only once a table outgrows a linear scan.
     private var index: [String: Int] = [:]
+    private static let indexThreshold = 12
 
     init(origin: TableOrigin, path: [String], position: TOMLPosition, keyPosition: TOMLPosition?) {
         self.origin = origin
@@ -53,13 +55,23 @@ final class TableBuilder {
     }
 
     func entry(_ key: String) -> Entry? {
-        index[key].map { entries[$0] }
+        if entries.count <= Self.indexThreshold {
+            return entries.first { $0.key == key }
+        }
+        return index[key].map { entries[$0] }
     }
 
     /// Adds a new key; callers check `entry(_:)` first.
     func add(_ key: String, keyPosition: TOMLPosition, item: Item) {
-        index[key] = entries.count
         entries.append(Entry(key: key, keyPosition: keyPosition, item: item))
+        if entries.count > Self.indexThreshold {
+            if index.isEmpty {
+                // Crossing the threshold: index everything so far.
+                for (offset, entry) in entries.enumerated() { index[entry.key] = offset }
+            } else {
+                index[key] = entries.count - 1
+            }
+        }
     }
 
     /// Creates, adds and returns a child table.

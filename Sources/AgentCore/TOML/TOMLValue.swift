@@ -100,7 +100,10 @@ public struct TOMLTable: Sendable, Equatable {
     public var entries: [(key: String, node: TOMLNode)] {
         didSet { index = Self.makeIndex(entries) }
     }
-    private var index: [String: Int]
+    /// Key → offset in `entries`, only for tables large enough that a linear scan would
+    /// cost more than hashing (most configuration tables have a handful of keys).
+    private var index: [String: Int]?
+    private static let indexThreshold = 12
 
     public init(entries: [(key: String, node: TOMLNode)] = []) {
         self.entries = entries
@@ -110,8 +113,10 @@ public struct TOMLTable: Sendable, Equatable {
     /// The node for `key`, or nil. If `entries` was edited to hold a key twice, the
     /// first one wins.
     public subscript(key: String) -> TOMLNode? {
-        guard let position = index[key] else { return nil }
-        return entries[position].node
+        if let index {
+            return index[key].map { entries[$0].node }
+        }
+        return entries.first { $0.key == key }?.node
     }
 
     public var keys: [String] { entries.map(\.key) }
@@ -123,7 +128,8 @@ public struct TOMLTable: Sendable, Equatable {
             && zip(lhs.entries, rhs.entries).allSatisfy { $0.key == $1.key && $0.node == $1.node }
     }
 
-    private static func makeIndex(_ entries: [(key: String, node: TOMLNode)]) -> [String: Int] {
+    private static func makeIndex(_ entries: [(key: String, node: TOMLNode)]) -> [String: Int]? {
+        guard entries.count > indexThreshold else { return nil }
         var index: [String: Int] = [:]
         index.reserveCapacity(entries.count)
         for (offset, entry) in entries.enumerated() where index[entry.key] == nil {

@@ -133,6 +133,7 @@ struct TOMLErrorTests {
         InvalidTOML("ü = 1", 1, 1, "expected a key, found 'ü' (U+00FC)"),
         InvalidTOML("\"\"\"k\"\"\" = 1", 1, 1, "multi-line strings cannot be used as keys"),
         InvalidTOML("a = 1 b = 2", 1, 7, "unexpected 'b' after the value of 'a'"),
+        InvalidTOML("a = 'x'''", 1, 8, "unexpected \"'\" after the value of 'a'"),
         InvalidTOML("a = 1\n\"b = 2", 2, 1, "unterminated string"),
         InvalidTOML("a = 1 = 2", 1, 7, "unexpected '='"),
         // Headers
@@ -176,7 +177,7 @@ struct TOMLErrorTests {
         InvalidTOML("n = 012", 1, 5, "leading zeros are not allowed"),
         InvalidTOML("n = -01", 1, 5, "leading zeros are not allowed"),
         InvalidTOML("n = 1__2", 1, 5, "an underscore must sit between two digits"),
-        InvalidTOML("n = _1", 1, 5, "text values must be quoted"),
+        InvalidTOML("n = _1", 1, 5, "invalid number '_1': an underscore must sit between two digits"),
         InvalidTOML("n = 1_", 1, 5, "an underscore must sit between two digits"),
         InvalidTOML("n = 0x_1", 1, 5, "an underscore must sit between two digits"),
         InvalidTOML("n = +0x1", 1, 5, "cannot have a sign"),
@@ -196,12 +197,12 @@ struct TOMLErrorTests {
         InvalidTOML("f = 1_.5", 1, 5, "underscore"),
         InvalidTOML("f = 03.14", 1, 5, "leading zeros are not allowed"),
         InvalidTOML("f = 1e400", 1, 5, "out of range for a 64-bit float"),
-        InvalidTOML("f = Inf", 1, 5, "text values must be quoted"),
+        InvalidTOML("f = Inf", 1, 5, "write inf and nan in lowercase"),
         InvalidTOML("f = infinity", 1, 5, "text values must be quoted"),
         InvalidTOML("f = -nan_", 1, 5, "unexpected 'n'"),
         // Booleans and bare text
-        InvalidTOML("b = True", 1, 5, "booleans are lowercase true/false"),
-        InvalidTOML("b = truex", 1, 5, "invalid value 'truex'"),
+        InvalidTOML("b = True", 1, 5, "booleans are lowercase (true or false)"),
+        InvalidTOML("b = truex", 1, 5, "invalid value 'truex': text values must be quoted"),
         InvalidTOML("[agent]\nlog_level = info", 2, 13, "invalid value 'info': text values must be quoted (\"info\")"),
         InvalidTOML("a = ,", 1, 5, "expected a value, found ','"),
         // Date/times

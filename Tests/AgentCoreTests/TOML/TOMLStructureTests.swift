@@ -199,4 +199,18 @@ struct TOMLStructureTests {
         #expect(table["c"]?.value == .boolean(true))
         #expect(table.count == 3)
     }
+
+    @Test func largeTablesFindEveryKeyAndCatchDuplicates() {
+        let lines = (0..<40).map { "k\($0) = \($0)" }
+        let doc = parseValid(lines.joined(separator: "\n"))
+        #expect(doc.count == 40)
+        for index in 0..<40 {
+            #expect(doc["k\(index)"]?.value == .integer(Int64(index)))
+        }
+        let early = parseError(lines.joined(separator: "\n") + "\nk3 = 0")
+        #expect(early?.message == "duplicate key 'k3' (first defined at line 4)")
+        #expect(early?.position == pos(41, 1))
+        let late = parseError(lines.joined(separator: "\n") + "\nk39 = 0")
+        #expect(late?.message == "duplicate key 'k39' (first defined at line 40)")
+    }
 }

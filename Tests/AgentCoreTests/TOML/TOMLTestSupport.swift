@@ -2,7 +2,7 @@ import AgentCore
 import Testing
 
 /// One step of a path into a parsed document: a key, or an index into an array.
-enum TOMLPathStep: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral {
+enum TOMLPathStep: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Sendable {
     case key(String)
     case index(Int)
 
