@@ -78,6 +78,9 @@ extension TOMLParser {
         var keys: [KeySegment] = []
         while true {
             keys.append(try parseSimpleKey())
+            if keys.count > Self.maximumDepth {
+                throw error("key has more than \(Self.maximumDepth) dotted parts", at: keys[0].position)
+            }
             skipWhitespace()
             guard next(is: ".") else { return keys }
             index += 1

@@ -29,9 +29,24 @@ extension TOMLParser {
         guard let first = token.first, Self.isDigit(first) || first == UInt8(ascii: "+") || first == UInt8(ascii: "-")
             || first == UInt8(ascii: ".") || text == "inf" || text == "nan"
         else {
-            throw error(Self.unquotedValueMessage(text), at: startPosition)
+            throw error(Self.unquotedValueMessage(unquotedWord(from: start)), at: startPosition)
         }
         return try parseNumber(token, text: text, at: startPosition)
+    }
+
+    /// The word an operator typed without quotes (`mqtt://host:1883`, not just `mqtt:`),
+    /// up to whitespace or a delimiter, for the message.
+    private func unquotedWord(from start: Int) -> String {
+        var end = start
+        while end < bytes.count {
+            switch bytes[end] {
+            case 0x20, 0x09, 0x0A, 0x0D, UInt8(ascii: ","), UInt8(ascii: "]"), UInt8(ascii: "}"), UInt8(ascii: "#"):
+                return String(decoding: bytes[start..<end], as: UTF8.self)
+            default:
+                end += 1
+            }
+        }
+        return String(decoding: bytes[start..<end], as: UTF8.self)
     }
 
     /// Explains the likely mistake behind an unquoted word in value position.

@@ -17,7 +17,7 @@ public struct TOMLPosition: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "\(line):\(column)" }
 }
 
-/// A value together with where it came from.
+/// A value together with where it came from. Equality compares positions too.
 public struct TOMLNode: Sendable, Equatable {
     public var value: TOMLValue
     /// Where the value starts: the opening quote or bracket, the first digit, the `[`
@@ -94,7 +94,7 @@ public indirect enum TOMLValue: Sendable, Equatable {
 }
 
 /// A table: key/node pairs in source order (the order in which each key was first
-/// mentioned), with lookup by key.
+/// mentioned), with lookup by key. Equality compares entries in order, positions included.
 public struct TOMLTable: Sendable, Equatable {
     /// Setting this rebuilds the lookup index (O(n)); the parser sets it once per table.
     public var entries: [(key: String, node: TOMLNode)] {

@@ -118,6 +118,9 @@ struct TOMLErrorTests {
     @Test func nestingIsCapped() {
         let error = parseError("a = " + String(repeating: "[", count: 200) + String(repeating: "]", count: 200))
         #expect(error?.message.contains("nested more than 128 levels") == true)
+        let longKey = parseError(Array(repeating: "k", count: 200).joined(separator: ".") + " = 1")
+        #expect(longKey?.message == "key has more than 128 dotted parts")
+        #expect(longKey?.position == pos(1, 1))
     }
 
     @Test(arguments: [
@@ -205,6 +208,7 @@ struct TOMLErrorTests {
         InvalidTOML("b = truex", 1, 5, "invalid value 'truex': text values must be quoted"),
         InvalidTOML("[agent]\nlog_level = info", 2, 13, "invalid value 'info': text values must be quoted (\"info\")"),
         InvalidTOML("a = ,", 1, 5, "expected a value, found ','"),
+        InvalidTOML("url = mqtt://host:1883 # x", 1, 7, "text values must be quoted (\"mqtt://host:1883\")"),
         // Date/times
         InvalidTOML("d = 2023-02-29", 1, 5, "day 29 is out of range for that month (01-28)"),
         InvalidTOML("d = 2023-04-31", 1, 5, "day 31 is out of range"),
