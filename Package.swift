@@ -62,6 +62,12 @@ let package = Package(
         .target(name: "ReadingRing", dependencies: ["SQLite"], swiftSettings: strict),
         // libmosquitto wrapper (the only target importing CMosquitto), on its own thread.
         .target(name: "Mosquitto", dependencies: ["CMosquitto"], swiftSettings: strict),
+        // The agent's long-running jobs and OS integration (health server, sd_notify, signals).
+        .target(
+            name: "AgentServices",
+            dependencies: ["AgentCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "zerobus-example",
             dependencies: [
@@ -77,6 +83,7 @@ let package = Package(
         .testTarget(name: "ZerobusClientTests", dependencies: ["ZerobusClient"], swiftSettings: strict),
         .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore"], swiftSettings: strict),
         .testTarget(name: "ReadingRingTests", dependencies: ["ReadingRing", "SQLite"], swiftSettings: strict),
+        .testTarget(name: "AgentServicesTests", dependencies: ["AgentServices", "AgentCore"], swiftSettings: strict),
         .testTarget(name: "MosquittoTests", dependencies: ["Mosquitto"], swiftSettings: strict),
         .testTarget(
             name: "ZerobusIntegrationTests",
