@@ -2,8 +2,9 @@
 
 Methods:
   /test.Echo/Bidi   echoes every message; ends OK with trailer x-echo-count=<messages>.
-  /test.Echo/Abort  aborts with the code in metadata x-abort-code and message x-abort-message,
-                    after reading the first request message.
+  /test.Echo/Abort  reads the first request message and aborts with the code in metadata
+                    x-abort-code and that message (UTF-8) as the status message.
+  /test.Echo/Sink   client streaming; replies once with "<messages> <bytes>" (ASCII).
   /test.Echo/Count  unary; returns the number of calls to other methods so far, as ASCII.
 Serves h2c and TLS (leaf for DNS:localhost) on 127.0.0.1, port 0, and prints one line:
   READY h2c=<port> tls=<port> ca=<ca.pem> other_ca=<unrelated ca.pem>
@@ -39,10 +40,20 @@ def bidi(request_iterator, context):
 def abort(request_iterator, context):
     count_call()
     metadata = dict(context.invocation_metadata())
-    next(request_iterator, None)
+    first = next(request_iterator, b"aborted")
     code = int(metadata.get("x-abort-code", "9"))
     status = next(s for s in grpc.StatusCode if s.value[0] == code)
-    context.abort(status, metadata.get("x-abort-message", "aborted"))
+    context.abort(status, first.decode())
+
+
+def sink(request_iterator, context):
+    count_call()
+    messages = 0
+    total = 0
+    for message in request_iterator:
+        messages += 1
+        total += len(message)
+    return f"{messages} {total}".encode()
 
 
 def count(request, context):
@@ -60,6 +71,7 @@ def main():
     handlers = {
         "Bidi": grpc.stream_stream_rpc_method_handler(bidi, identity, identity),
         "Abort": grpc.stream_stream_rpc_method_handler(abort, identity, identity),
+        "Sink": grpc.stream_unary_rpc_method_handler(sink, identity, identity),
         "Count": grpc.unary_unary_rpc_method_handler(count, identity, identity),
     }
     options = [("grpc.max_receive_message_length", 16 << 20), ("grpc.max_send_message_length", 16 << 20)]

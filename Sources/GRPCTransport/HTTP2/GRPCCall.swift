@@ -34,8 +34,23 @@ public final class GRPCCall: Sendable {
         /// The provider returned NGHTTP2_ERR_DEFERRED; new data must post a `.resume`.
         var deferred = false
         var finished = false
+        /// Producers waiting in `waitForOutboundSpace(below:)`.
+        var spaceWaiters: [(limit: Int, continuation: CheckedContinuation<Void, Never>)] = []
 
         var pendingCount: Int { bytes.count - readIndex }
+
+        /// Removes and returns the waiters whose limit is now satisfied (all of them once finished).
+        mutating func takeSatisfiedWaiters() -> [CheckedContinuation<Void, Never>] {
+            guard !spaceWaiters.isEmpty else { return [] }
+            let pending = pendingCount
+            var satisfied: [CheckedContinuation<Void, Never>] = []
+            spaceWaiters.removeAll { waiter in
+                guard finished || pending < waiter.limit else { return false }
+                satisfied.append(waiter.continuation)
+                return true
+            }
+            return satisfied
+        }
     }
 
     init(connection: HTTP2Connection, mailbox: ConnectionMailbox) {
@@ -74,6 +89,20 @@ public final class GRPCCall: Sendable {
     /// backpressure. Data handed to nghttp2 is further limited by HTTP/2 flow control.
     public var bufferedOutboundBytes: Int { outbound.withLock { $0.pendingCount } }
 
+    /// Suspends until ``bufferedOutboundBytes`` is below `limit` (or the call has finished), so a
+    /// producer can apply backpressure without polling. Not interrupted by task cancellation; it
+    /// always returns at the latest when the call finishes.
+    public func waitForOutboundSpace(below limit: Int) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let ready = outbound.withLock { queue in
+                guard !queue.finished && queue.pendingCount >= limit else { return true }
+                queue.spaceWaiters.append((limit, continuation))
+                return false
+            }
+            if ready { continuation.resume() }
+        }
+    }
+
     private func enqueue(_ change: (inout OutboundQueue) -> Void) {
         let needsResume = outbound.withLock { queue in
             guard !queue.finished && !queue.endRequested else { return false }
@@ -90,7 +119,7 @@ public final class GRPCCall: Sendable {
     /// nghttp2 data provider body: copies queued bytes into `buffer` and returns the count, or
     /// NGHTTP2_ERR_DEFERRED when there is nothing to send yet; sets EOF after a half-close.
     func readOutbound(into buffer: UnsafeMutablePointer<UInt8>, capacity: Int, flags: UnsafeMutablePointer<UInt32>) -> Int {
-        outbound.withLock { queue in
+        let (result, waiters) = outbound.withLock { queue -> (Int, [CheckedContinuation<Void, Never>]) in
             let count = min(capacity, queue.pendingCount)
             if count > 0 {
                 queue.bytes.withUnsafeBytes { raw in
@@ -101,14 +130,16 @@ public final class GRPCCall: Sendable {
             }
             if queue.pendingCount == 0 && queue.endRequested {
                 flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
-                return count
+                return (count, queue.takeSatisfiedWaiters())
             }
             if count == 0 {
                 queue.deferred = true
-                return Int(NGHTTP2_ERR_DEFERRED.rawValue)
+                return (Int(NGHTTP2_ERR_DEFERRED.rawValue), [])
             }
-            return count
+            return (count, queue.takeSatisfiedWaiters())
         }
+        for waiter in waiters { waiter.resume() }
+        return result
     }
 
     private func compact(_ queue: inout OutboundQueue) {
@@ -128,11 +159,13 @@ public final class GRPCCall: Sendable {
 
     /// Ends the call: drops unsent data, emits `.finished` and closes the event stream.
     func finish(_ status: GRPCStatus, trailers: [HeaderField]) {
-        outbound.withLock { queue in
+        let waiters = outbound.withLock { queue in
             queue.finished = true
             queue.bytes = []
             queue.readIndex = 0
+            return queue.takeSatisfiedWaiters()
         }
+        for waiter in waiters { waiter.resume() }
         continuation.yield(.finished(status, trailers: trailers))
         continuation.finish()
     }

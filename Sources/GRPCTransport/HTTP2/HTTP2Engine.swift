@@ -66,7 +66,7 @@ final class HTTP2Engine {
                 return .finished
             }
             if channel.hasBufferedInput {
-                try readInput()
+                if try readInput() == .peerClosed { return .finished }
                 continue
             }
             var fds = [
@@ -83,7 +83,7 @@ final class HTTP2Engine {
             if fds[0].revents & Int16(POLLOUT) != 0 { writeBlockedOn = nil }
             if fds[0].revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
                 readBlockedOn = nil
-                try readInput()
+                if try readInput() == .peerClosed { return .finished }
             }
         }
     }
@@ -131,7 +131,11 @@ final class HTTP2Engine {
         }
     }
 
-    private func readInput() throws(TransportError) {
+    private enum ReadOutcome { case drained, peerClosed }
+
+    /// Feeds available input to nghttp2. The peer closing an idle connection is a normal end
+    /// (`.peerClosed`); closing it under open streams is an error for those calls.
+    private func readInput() throws(TransportError) -> ReadOutcome {
         for _ in 0..<Self.readsPerTurn {
             switch try channel.read(into: readBuffer) {
             case .transferred(let count):
@@ -141,14 +145,15 @@ final class HTTP2Engine {
                 }
             case .wouldBlock(let readiness):
                 readBlockedOn = readiness == .writable ? .writable : nil
-                return
+                return .drained
             case .endOfStream:
-                if streams.isEmpty, goAwayDescription != nil { return }
+                if streams.isEmpty { return .peerClosed }
                 throw TransportError(.io, "the server closed the connection" + (goAwayDescription.map { " after \($0)" } ?? ""))
             }
             // A write waiting for input (TLS) may proceed now.
             if writeBlockedOn == .readable { writeBlockedOn = nil }
         }
+        return .drained
     }
 
     /// Applies queued commands; true when a close was requested.
@@ -183,8 +188,9 @@ final class HTTP2Engine {
             status = GRPCStatus(code: GRPCStatus.Code.cancelled, message: "the connection was closed by the client")
             closeGracefully()
         case .finished:
-            status = GRPCStatus(code: GRPCStatus.Code.unavailable,
-                                message: "the connection ended" + (goAwayDescription.map { " after \($0)" } ?? ""))
+            status = GRPCStatus(code: GRPCStatus.Code.unavailable, message: "the connection to \(endpoint.authority) ended"
+                                + (goAwayDescription.map { " after \($0)" } ?? " (closed by the server)"))
+            mailbox.refuseNewCalls(reason: status.message)
             channel.shutdown(until: .after(.milliseconds(500)))
         case .failed(let reason):
             status = GRPCStatus(code: GRPCStatus.Code.unavailable, message: "connection to \(endpoint.authority) lost: \(reason)")
