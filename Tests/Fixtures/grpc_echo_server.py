@@ -10,7 +10,6 @@ Serves h2c and TLS (leaf for DNS:localhost) on 127.0.0.1, port 0, and prints one
   READY h2c=<port> tls=<port> ca=<ca.pem> other_ca=<unrelated ca.pem>
 """
 import sys
-import tempfile
 import threading
 from concurrent import futures
 
@@ -66,7 +65,7 @@ def identity(value):
 
 
 def main():
-    directory = tempfile.mkdtemp(prefix="grpc-echo-")
+    directory = test_certs.work_directory("grpc-echo-")
     pki = test_certs.make_pki(directory)
     handlers = {
         "Bidi": grpc.stream_stream_rpc_method_handler(bidi, identity, identity),

@@ -9,7 +9,6 @@ Prints one line: READY http=<port> https=<port> ca=<ca.pem>
 import http.server
 import json
 import ssl
-import tempfile
 import threading
 
 import test_certs
@@ -51,7 +50,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 def main():
-    directory = tempfile.mkdtemp(prefix="http-json-")
+    directory = test_certs.work_directory("http-json-")
     pki = test_certs.make_pki(directory)
     plain = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     secure = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -32,6 +32,13 @@ def _pem(cert):
     return cert.public_bytes(serialization.Encoding.PEM)
 
 
+def work_directory(prefix):
+    """FIXTURE_WORKDIR when the test provides one (the test removes it, even after SIGKILL),
+    else a fresh temporary directory."""
+    import tempfile
+    return os.environ.get("FIXTURE_WORKDIR") or tempfile.mkdtemp(prefix=prefix)
+
+
 def make_pki(directory):
     """Writes ca.pem, other_ca.pem, server.pem and server.key; returns their paths and PEM bytes."""
     ca_key, ca_cert = _make_ca("zerobus-edge test CA")

@@ -12,6 +12,8 @@ final class FixtureServer: Sendable {
     let fields: [String: String]
     private let process: Process
     private let input: Pipe
+    /// Scratch directory for the server's certificates; removed by `stop()`.
+    private let workDirectory: URL
 
     static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -21,10 +23,11 @@ final class FixtureServer: Sendable {
         return repositoryRoot.appendingPathComponent(".venv/bin/python").path
     }
 
-    private init(fields: [String: String], process: Process, input: Pipe) {
+    private init(fields: [String: String], process: Process, input: Pipe, workDirectory: URL) {
         self.fields = fields
         self.process = process
         self.input = input
+        self.workDirectory = workDirectory
     }
 
     func port(_ key: String) throws -> Int {
@@ -44,10 +47,12 @@ final class FixtureServer: Sendable {
     }
 
     func stop() {
-        guard process.isRunning else { return }
-        try? input.fileHandleForWriting.close()
-        process.terminate()
-        process.waitUntilExit()
+        if process.isRunning {
+            try? input.fileHandleForWriting.close()
+            process.terminate()
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: workDirectory)
     }
 
     /// Runs `body` with a started server and always stops it afterwards.
@@ -58,8 +63,11 @@ final class FixtureServer: Sendable {
     }
 
     static func start(_ script: String, _ arguments: [String] = []) async throws -> FixtureServer {
+        let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("transport-fixture-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
+        process.environment = ProcessInfo.processInfo.environment.merging(["FIXTURE_WORKDIR": workDirectory.path]) { $1 }
         process.arguments = ["-u", repositoryRoot.appendingPathComponent("Tests/Fixtures/\(script)").path] + arguments
         let output = Pipe()
         let input = Pipe()
@@ -72,7 +80,12 @@ final class FixtureServer: Sendable {
         process.terminationHandler = { process in
             waiter.failed("\(script) exited with status \(process.terminationStatus) before printing READY")
         }
-        try process.run()
+        do {
+            try process.run()
+        } catch {
+            try? FileManager.default.removeItem(at: workDirectory)
+            throw error
+        }
         // A guard against a server that hangs without printing READY; READY itself is the signal.
         let guardTask = Task {
             try await Task.sleep(for: .seconds(60))
@@ -88,9 +101,10 @@ final class FixtureServer: Sendable {
                 let pair = part.split(separator: "=", maxSplits: 1)
                 if pair.count == 2 { fields[String(pair[0])] = String(pair[1]) }
             }
-            return FixtureServer(fields: fields, process: process, input: input)
+            return FixtureServer(fields: fields, process: process, input: input, workDirectory: workDirectory)
         } catch {
             if process.isRunning { process.terminate() }
+            try? FileManager.default.removeItem(at: workDirectory)
             throw error
         }
     }
