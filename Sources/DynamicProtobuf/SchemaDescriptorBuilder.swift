@@ -46,6 +46,10 @@ struct SchemaDescriptorBuilder {
             }
         }
 
+        // Build the field list locally: appending through the DescriptorProto's copy-on-write
+        // storage one field at a time is quadratic for wide tables.
+        var fieldProtos: [FieldProto] = []
+        fieldProtos.reserveCapacity(columns.count)
         var number: Int32 = 1
         for column in columns {
             let columnPath = path.isEmpty ? column.name : "\(path).\(column.name)"
@@ -84,8 +88,9 @@ struct SchemaDescriptorBuilder {
                 field.label = column.nullable ? .optional : .required
                 field.type = scalarType(column.type)
             }
-            message.field.append(field)
+            fieldProtos.append(field)
         }
+        message.field = fieldProtos
         return message
     }
 

@@ -78,14 +78,17 @@ struct SelfContainedDescriptorBuilder {
     /// `message` with every `type_name` made absolute and pointing inside the root.
     private func rewritten(_ message: Google_Protobuf_DescriptorProto, scope: String) -> Google_Protobuf_DescriptorProto {
         var copy = message
-        for position in copy.field.indices where copy.field[position].hasTypeName {
-            if let target = index.resolve(copy.field[position].typeName, from: scope), let new = newName(for: target) {
-                copy.field[position].typeName = ".\(new)"
+        // Mutate local arrays and assign once: element-wise writes through the message's
+        // copy-on-write storage would copy the whole array each time.
+        var fields = copy.field
+        for position in fields.indices where fields[position].hasTypeName {
+            if let target = index.resolve(fields[position].typeName, from: scope), let new = newName(for: target) {
+                fields[position].typeName = ".\(new)"
             }
         }
-        for position in copy.nestedType.indices {
-            copy.nestedType[position] = rewritten(
-                copy.nestedType[position], scope: qualified(copy.nestedType[position].name, in: scope))
+        copy.field = fields
+        copy.nestedType = copy.nestedType.map { nested in
+            rewritten(nested, scope: qualified(nested.name, in: scope))
         }
         return copy
     }
