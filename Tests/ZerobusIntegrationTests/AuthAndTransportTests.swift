@@ -90,7 +90,7 @@ import ZerobusClient
         for batch in TestRows.batches(count: 1000, batchSize: 100) { try await stream.ingest(batch: batch) }
         try await stream.close()
         #expect(TestRows.ids(of: try emulator.records(table: TestRows.table)) == Array(0..<1000))
-        #expect(try proxy.tunnelCount() >= 1)
+        #expect(try await proxy.tunnelCount() >= 1)
     }
 
     @Test func serverCertificateFromAnUnknownCAIsRefusedAndNothingIsSent() async throws {

@@ -34,27 +34,65 @@ enum TestEnvironment {
     }
 }
 
-/// A child process that announces readiness with one line on stdout.
-final class ChildProcess: @unchecked Sendable {
-    // @unchecked: `process` is set once in init and only read afterwards; Process itself is thread-safe for terminate/wait.
-    let process = Process()
+/// A child process that announces readiness with one line on stdout. Spawned with
+/// posix_spawn and reaped with waitpid (Foundation's Process can hang in waitUntilExit when
+/// used from many concurrent test tasks).
+final class ChildProcess: Sendable {
+    let pid: pid_t
+    /// The write end of the child's stdin; some fixtures exit when their stdin closes.
+    private let stdinWriter: Int32
     let readyLine: String
     let logURL: URL
 
     init(executable: String, arguments: [String], logURL: URL, readyPrefix: String, timeout: TimeInterval = 60) throws {
         self.logURL = logURL
-        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
-        let stdout = Pipe()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = TestEnvironment.childEnvironment
-        process.standardOutput = stdout
-        process.standardError = try FileHandle(forWritingTo: logURL)
-        try process.run()
-        let line = Self.readLine(from: stdout.fileHandleForReading, timeout: timeout)
+        var pipeEnds: [Int32] = [0, 0]
+        var stdinEnds: [Int32] = [0, 0]
+        guard pipe(&pipeEnds) == 0, pipe(&stdinEnds) == 0 else {
+            throw ChildProcessError(message: "pipe failed: errno \(errno)")
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 1)
+        posix_spawn_file_actions_addclose(&actions, pipeEnds[0])
+        posix_spawn_file_actions_adddup2(&actions, stdinEnds[0], 0)
+        posix_spawn_file_actions_addclose(&actions, stdinEnds[1])
+        posix_spawn_file_actions_addopen(&actions, 2, logURL.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = TestEnvironment.childEnvironment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        // The child must not inherit a blocked signal mask (threads of this process block
+        // signals), or it would never see our SIGTERM.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var child: pid_t = 0
+        let result = posix_spawn(&child, executable, &actions, &attributes, argv, envp)
+        close(pipeEnds[1])
+        close(stdinEnds[0])
+        stdinWriter = stdinEnds[1]
+        guard result == 0 else {
+            close(pipeEnds[0])
+            close(stdinEnds[1])
+            throw ChildProcessError(message: "cannot start \(executable): errno \(result)")
+        }
+        pid = child
+        let line = Self.readLine(from: pipeEnds[0], timeout: timeout)
+        close(pipeEnds[0])
         guard let line, line.hasPrefix(readyPrefix) else {
-            process.terminate()
-            process.waitUntilExit()
+            Self.terminate(child, signal: SIGKILL)
+            close(stdinEnds[1])
             let log = (try? String(contentsOf: logURL, encoding: .utf8)) ?? ""
             throw ChildProcessError(message: "\(executable) \(arguments.joined(separator: " ")) did not become ready; got \(line ?? "EOF")\n\(log.suffix(3000))")
         }
@@ -62,15 +100,15 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     /// Reads one line with a deadline (poll on the pipe; the child decides when it is ready).
-    private static func readLine(from handle: FileHandle, timeout: TimeInterval) -> String? {
+    private static func readLine(from descriptor: Int32, timeout: TimeInterval) -> String? {
         let deadline = Date().addingTimeInterval(timeout)
         var buffer: [UInt8] = []
-        var pollDescriptor = pollfd(fd: handle.fileDescriptor, events: Int16(POLLIN), revents: 0)
+        var pollDescriptor = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
         while Date() < deadline {
             let remainingMs = Int32(max(1, deadline.timeIntervalSinceNow * 1000))
             guard poll(&pollDescriptor, 1, remainingMs) > 0 else { continue }
             var byte: UInt8 = 0
-            guard read(handle.fileDescriptor, &byte, 1) == 1 else { return nil }
+            guard read(descriptor, &byte, 1) == 1 else { return nil }
             if byte == UInt8(ascii: "\n") { return String(decoding: buffer, as: UTF8.self) }
             buffer.append(byte)
         }
@@ -87,21 +125,22 @@ final class ChildProcess: @unchecked Sendable {
         return result
     }
 
-    func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+    /// Sends `signal` and reaps the child (idempotent: a reaped child is not signalled again).
+    private static func terminate(_ pid: pid_t, signal: Int32) {
+        guard Glibc.kill(pid, 0) == 0 else { return }
+        _ = Glibc.kill(pid, signal)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
     }
 
-    func kill() {
-        if process.isRunning {
-            Foundation.kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-    }
+    func stop() { Self.terminate(pid, signal: SIGTERM) }
 
-    deinit { stop() }
+    func kill() { Self.terminate(pid, signal: SIGKILL) }
+
+    deinit {
+        stop()
+        close(stdinWriter)
+    }
 }
 
 struct ChildProcessError: Error, CustomStringConvertible {
