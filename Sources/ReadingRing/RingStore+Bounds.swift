@@ -99,6 +99,7 @@ extension RingStore {
             oldestAgeSeconds: oldest.map { Self.age(of: $0, now: now) },
             droppedTotal: mirror.counters.values.reduce(0) { $0 + $1.dropped },
             quarantinedTotal: mirror.counters.values.reduce(0) { $0 + $1.quarantined },
+            quarantineDroppedTotal: mirror.counters.values.reduce(0) { $0 + $1.quarantineDropped },
             quarantineRows: mirror.quarantineRows,
             isFull: live + (try averageEntryBytes()) > configuration.pageBudgetBytes,
             tables: tables)

@@ -86,6 +86,8 @@ public struct RingStats: Sendable, Equatable {
     public var oldestAgeSeconds: Double?
     public var droppedTotal: Int64
     public var quarantinedTotal: Int64
+    /// Quarantine entries deleted because quarantine outgrew its share of the ring.
+    public var quarantineDroppedTotal: Int64
     /// Entries currently in quarantine.
     public var quarantineRows: Int
     /// True when `append` would refuse (pause mode) or drop (drop-oldest mode) right now.
