@@ -100,7 +100,7 @@ public final class ReadingRing: Sendable {
     /// The bytes stored for a descriptor id.
     public func descriptor(id: Int64) throws -> [UInt8] {
         guard let bytes = try withStore({ try $0.descriptor(id: id) }) else {
-            throw RingError.unknownDescriptor(id: id, table: "?")
+            throw RingError.unknownDescriptor(id: id, table: nil)
         }
         return bytes
     }
@@ -119,8 +119,10 @@ public final class ReadingRing: Sendable {
         try withStore { try $0.pending(table: table, after: id, maxRecords: maxRecords, maxBytes: maxBytes) }
     }
 
-    /// Deletes acked rows and counts them as acked per table. Unknown ids are ignored.
-    /// Returns how many rows were removed.
+    /// Deletes acked rows and counts them as acked per table. Unknown ids (e.g. rows dropped
+    /// meanwhile) are ignored. A large removal is split into transactions of at most W/4 of rows
+    /// (invariant 5); each bumps the counters with its own deletions, so counts and rows always
+    /// agree even across a crash. Returns how many rows were removed.
     @discardableResult
     public func remove(ids: [Int64]) throws -> Int {
         try withStore { try $0.remove(ids: ids) }

@@ -65,7 +65,7 @@ enum RingDatabase {
         try db.pragma("busy_timeout", "5000")
         let version = Int(try db.pragma("user_version") ?? "0") ?? 0
         if version > schemaVersion {
-            throw RingError.fileSystem(
+            throw RingError.incompatibleFile(
                 "\(configuration.path) has ring format \(version), newer than this version understands (\(schemaVersion))")
         }
         try applyPragmas(db, configuration)
@@ -101,7 +101,7 @@ enum RingDatabase {
         try db.pragma("auto_vacuum", "INCREMENTAL")
         let mode = try db.pragma("journal_mode", "WAL")
         guard mode?.lowercased() == "wal" else {
-            throw RingError.fileSystem("\(configuration.path): WAL mode unavailable (journal_mode is \(mode ?? "?"))")
+            throw RingError.incompatibleFile("\(configuration.path): WAL mode unavailable (journal_mode is \(mode ?? "?"))")
         }
         try db.pragma("synchronous", configuration.sync.rawValue)
         // secure_delete would zero every deleted row and free page, doubling the writes of every

@@ -118,22 +118,27 @@ public struct OpenReport: Sendable, Equatable {
     public var quarantineRows: Int
 }
 
-/// Errors of the ring itself. SQLite failures are passed through as `SQLiteError`
-/// (re-exported as `RingError.storage` only where context helps).
+/// Errors of the ring itself. SQLite failures (disk full, I/O errors, …) are thrown as the
+/// `SQLiteError` they are, with SQLite's message and the SQL that failed.
 public enum RingError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidConfiguration(String)
-    /// `append` named a descriptor id the ring does not know, or one belonging to another table.
-    case unknownDescriptor(id: Int64, table: String)
+    /// `append` named a descriptor id the ring does not know, or one belonging to another
+    /// table; or `descriptor(id:)` was asked for an unknown id (table nil).
+    case unknownDescriptor(id: Int64, table: String?)
     case closed
     /// A file-system step outside SQLite failed (creating the file, moving a corrupt file aside).
     case fileSystem(String)
+    /// The file is a sound SQLite database this version cannot use (newer ring format, no WAL).
+    case incompatibleFile(String)
 
     public var description: String {
         switch self {
         case .invalidConfiguration(let message): "invalid buffer configuration: \(message)"
-        case .unknownDescriptor(let id, let table): "descriptor id \(id) is not a descriptor of table \(table)"
+        case .unknownDescriptor(let id, let table?): "descriptor id \(id) is not a descriptor of table \(table)"
+        case .unknownDescriptor(let id, nil): "no descriptor with id \(id)"
         case .closed: "the reading ring is closed"
         case .fileSystem(let message): "buffer file: \(message)"
+        case .incompatibleFile(let message): "buffer file: \(message)"
         }
     }
 }

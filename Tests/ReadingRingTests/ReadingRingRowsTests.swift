@@ -75,6 +75,7 @@ import Testing
         #expect(try ring.pending(table: "t", after: 0, maxRecords: 100, maxBytes: 10).count == 1)
 
         #expect(try ring.descriptor(id: v2) == descriptorBytes(2))
+        #expect(throws: RingError.unknownDescriptor(id: 12345, table: nil)) { try ring.descriptor(id: 12345) }
         #expect(throws: RingError.unknownDescriptor(id: v1, table: "other")) {
             try mustStore(ring, [row(99, table: "other", descriptor: v1)])
         }
