@@ -7,7 +7,7 @@
 public enum ISO8601UTC {
     /// `1970-01-01T00:00:00Z` style text for whole seconds since the Unix epoch.
     public static func format(epochSeconds: Int64) -> String {
-        format(epochMicros: epochSeconds &* 1_000_000, fractionalDigits: 0)
+        format(seconds: epochSeconds, micros: 0, fractionalDigits: 0)
     }
 
     /// Text for microseconds since the Unix epoch, with 0, 3 (milliseconds) or 6 (microseconds)
@@ -15,6 +15,10 @@ public enum ISO8601UTC {
     /// precision are truncated, never rounded, so a formatted instant is never in the future.
     public static func format(epochMicros: Int64, fractionalDigits: Int = 6) -> String {
         let (seconds, micros) = floorDivide(epochMicros, 1_000_000)
+        return format(seconds: seconds, micros: micros, fractionalDigits: fractionalDigits)
+    }
+
+    private static func format(seconds: Int64, micros: Int64, fractionalDigits: Int) -> String {
         let (days, secondOfDay) = floorDivide(seconds, 86_400)
         let date = civilFromDays(days)
         var text = pad(date.year, 4) + "-" + pad(date.month, 2) + "-" + pad(date.day, 2)
