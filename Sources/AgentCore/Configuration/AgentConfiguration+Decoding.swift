@@ -102,26 +102,26 @@ extension AgentConfiguration {
         var endpoint = ServiceAddress(url: "", useTLS: true, host: "", port: 443)
         if case .value(let address) = reader.address("endpoint", required: true, schemes: httpSchemes) { endpoint = address }
         let workspaceURL = reader.address("workspace_url", required: false, schemes: httpSchemes)
-        let clientID = reader.optionalString("client_id")
-        let clientSecret = reader.optionalString("client_secret")
-        let token = reader.optionalString("token")
+        let credentials = (reader.nonEmptyString("client_id"), reader.nonEmptyString("client_secret"), reader.nonEmptyString("token"))
         var auth = Authentication.token("")
-        if let token {
+        switch credentials {
+        case (.invalid, _, _), (_, .invalid, _), (_, _, .invalid):
+            break  // already reported; any further verdict would be a guess
+        case (.absent, .absent, .value(let token)):
             auth = .token(token)
-            if clientID != nil || clientSecret != nil {
-                reader.report("token", "set either token or client_id + client_secret, not both")
-            }
-        } else if let clientID, let clientSecret {
+        case (_, _, .value):
+            reader.report("token", "set either token or client_id + client_secret, not both")
+        case (.value(let clientID), .value(let clientSecret), .absent):
             switch workspaceURL {
             case .value(let address): auth = .oauth(clientID: clientID, clientSecret: clientSecret, workspaceURL: address)
             case .absent: reader.report("workspace_url", "required with client_id + client_secret (the OAuth token endpoint host)")
             case .invalid: break
             }
-        } else if clientID != nil {
+        case (.value, .absent, .absent):
             reader.report("client_secret", "required with client_id")
-        } else if clientSecret != nil {
+        case (.absent, .value, .absent):
             reader.report("client_id", "required with client_secret")
-        } else {
+        case (.absent, .absent, .absent):
             reader.report("token", "no credentials: set client_id + client_secret (OAuth) or token")
         }
         let caFile = reader.optionalString("ca_file")

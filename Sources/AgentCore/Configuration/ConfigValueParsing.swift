@@ -54,7 +54,7 @@ enum ConfigValueParsing {
         where bytes >= size && bytes % size == 0 {
             return "\(bytes / size) \(unit)"
         }
-        return "\(bytes) bytes"
+        return bytes == 1 ? "1 byte" : "\(bytes) bytes"
     }
 
     static func formatDuration(_ duration: Duration) -> String {

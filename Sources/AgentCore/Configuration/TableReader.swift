@@ -62,8 +62,17 @@ final class TableReader {
 
     /// A string where "" means "not set" (the SPEC's convention for optional paths and credentials).
     func optionalString(_ key: String) -> String? {
-        if case .value(let text) = string(key), !text.isEmpty { return text }
+        if case .value(let text) = nonEmptyString(key) { return text }
         return nil
+    }
+
+    /// Like `string(_:)`, with "" reading as `.absent`.
+    func nonEmptyString(_ key: String) -> Lookup<String> {
+        switch string(key) {
+        case .value(let text): text.isEmpty ? .absent : .value(text)
+        case .absent: .absent
+        case .invalid: .invalid
+        }
     }
 
     func requiredString(_ key: String) -> String? {
@@ -129,8 +138,12 @@ final class TableReader {
             return fallback
         }
         guard range.contains(size) else {
-            report(key, "must be between \(ConfigValueParsing.formatBytes(range.lowerBound)) and "
-                + "\(ConfigValueParsing.formatBytes(range.upperBound)), got \(ConfigValueParsing.formatBytes(size))")
+            let got = ", got \(ConfigValueParsing.formatBytes(size))"
+            if size > range.upperBound {
+                report(key, "must be at most \(ConfigValueParsing.formatBytes(range.upperBound))" + got)
+            } else {
+                report(key, "must be at least \(ConfigValueParsing.formatBytes(range.lowerBound))" + got)
+            }
             return fallback
         }
         return size

@@ -108,19 +108,60 @@ struct TOMLFixture {
     }
 
     /// Replaces the value of `key` in the first `[section]` (or `[[section]]` element) of that name,
-    /// keeping its line; removes the key when `value` is nil.
-    mutating func update(_ section: String, _ key: String, _ value: Value?, element: Int = 0) {
-        let index = root.firstIndex { $0.key == section }!
+    /// keeping its line (a `multiline` array's elements go on the following lines); removes the key
+    /// when `value` is nil. `section` nil edits a top-level key.
+    mutating func update(_ section: String?, _ key: String, _ value: Value?, multiline: Bool = false, element: Int = 0) {
+        func replacement(for old: TOMLNode, _ value: Value) -> TOMLNode {
+            var node: TOMLNode
+            if multiline, case .array(let elements) = value {
+                let nodes = elements.enumerated().map { makeNode($1, line: old.position.line + 1 + $0, column: 3) }
+                node = TOMLNode(value: .array(nodes), position: old.position)
+            } else {
+                node = makeNode(value, line: old.position.line, column: old.position.column)
+            }
+            node.keyPosition = old.keyPosition
+            return node
+        }
         func edit(_ table: inout TOMLTable) {
             guard let entryIndex = table.entries.firstIndex(where: { $0.key == key }) else { fatalError("no key \(key)") }
             guard let value else {
                 table.entries.remove(at: entryIndex)
                 return
             }
-            let old = table.entries[entryIndex].node
-            var node = makeNode(value, line: old.position.line, column: old.position.column)
-            node.keyPosition = old.keyPosition
-            table.entries[entryIndex].node = node
+            table.entries[entryIndex].node = replacement(for: table.entries[entryIndex].node, value)
+        }
+        guard let section else {
+            let index = root.firstIndex { $0.key == key }!
+            root[index].node = replacement(for: root[index].node, value!)
+            return
+        }
+        let index = root.firstIndex { $0.key == section }!
+        switch root[index].node.value {
+        case .table(var table):
+            edit(&table)
+            root[index].node.value = .table(table)
+        case .array(var elements):
+            guard case .table(var table) = elements[element].value else { fatalError("not a table") }
+            edit(&table)
+            elements[element].value = .table(table)
+            root[index].node.value = .array(elements)
+        default:
+            fatalError("not a section")
+        }
+    }
+
+    /// Renames `key` in the first `[section]` (or `[[section]]` element) of that name, keeping its line;
+    /// `section` nil renames a top-level key.
+    mutating func rename(_ section: String?, _ key: String, to newKey: String, element: Int = 0) {
+        guard let section else {
+            let index = root.firstIndex { $0.key == key }!
+            root[index].key = newKey
+            return
+        }
+        let index = root.firstIndex { $0.key == section }!
+        func edit(_ table: inout TOMLTable) {
+            let entryIndex = table.entries.firstIndex { $0.key == key }!
+            table.entries[entryIndex].key = newKey
         }
         switch root[index].node.value {
         case .table(var table):
