@@ -77,7 +77,9 @@ extension AgentConfiguration {
         let keepAlive = reader.integer("keepalive_s", default: 30, range: 5...65_535)
         let username = reader.optionalString("username")
         let password = reader.optionalString("password")
-        if password != nil && username == nil { reader.report("password", "set mqtt.username as well") }
+        if password != nil && username == nil {
+            reader.report("password", "set mqtt.username as well" + reader.unsetVariablesNote("username"))
+        }
         let caFile = reader.optionalString("ca_file")
         let certFile = reader.optionalString("cert_file")
         let keyFile = reader.optionalString("key_file")
@@ -101,7 +103,7 @@ extension AgentConfiguration {
         let httpSchemes: [(scheme: String, useTLS: Bool, defaultPort: Int)] = [("https", true, 443), ("http", false, 80)]
         var endpoint = ServiceAddress(url: "", useTLS: true, host: "", port: 443)
         if case .value(let address) = reader.address("endpoint", required: true, schemes: httpSchemes) { endpoint = address }
-        let workspaceURL = reader.address("workspace_url", required: false, schemes: httpSchemes)
+        let workspaceURL = reader.address("workspace_url", required: false, unsetMeansEmpty: true, schemes: httpSchemes)
         let credentials = (reader.nonEmptyString("client_id"), reader.nonEmptyString("client_secret"), reader.nonEmptyString("token"))
         var auth = Authentication.token("")
         switch credentials {
@@ -114,15 +116,18 @@ extension AgentConfiguration {
         case (.value(let clientID), .value(let clientSecret), .absent):
             switch workspaceURL {
             case .value(let address): auth = .oauth(clientID: clientID, clientSecret: clientSecret, workspaceURL: address)
-            case .absent: reader.report("workspace_url", "required with client_id + client_secret (the OAuth token endpoint host)")
+            case .absent:
+                reader.report("workspace_url", "required with client_id + client_secret (the OAuth token endpoint host)"
+                    + reader.unsetVariablesNote("workspace_url"))
             case .invalid: break
             }
         case (.value, .absent, .absent):
-            reader.report("client_secret", "required with client_id")
+            reader.report("client_secret", "required with client_id" + reader.unsetVariablesNote("client_secret"))
         case (.absent, .value, .absent):
-            reader.report("client_id", "required with client_secret")
+            reader.report("client_id", "required with client_secret" + reader.unsetVariablesNote("client_id"))
         case (.absent, .absent, .absent):
-            reader.report("token", "no credentials: set client_id + client_secret (OAuth) or token")
+            reader.report("token", "no credentials: set client_id + client_secret (OAuth) or token"
+                + reader.unsetVariablesNote("client_id", "client_secret", "token"))
         }
         let caFile = reader.optionalString("ca_file")
         let proxy = reader.proxy()
@@ -192,10 +197,11 @@ extension TableReader {
     func address(
         _ key: String,
         required: Bool,
+        unsetMeansEmpty: Bool = false,
         schemes: [(scheme: String, useTLS: Bool, defaultPort: Int)]
     ) -> Lookup<ServiceAddress> {
         let text: String
-        switch string(key) {
+        switch string(key, unsetMeansEmpty: unsetMeansEmpty) {
         case .value(let value): text = value
         case .invalid: return .invalid
         case .absent:
@@ -230,7 +236,7 @@ extension TableReader {
     /// `zerobus.proxy`, falling back to `https_proxy`/`HTTPS_PROXY` and `no_proxy`/`NO_PROXY`.
     func proxy() -> (address: ServiceAddress?, noProxy: [String]) {
         let schemes: [(scheme: String, useTLS: Bool, defaultPort: Int)] = [("http", false, 80)]
-        switch address("proxy", required: false, schemes: schemes) {
+        switch address("proxy", required: false, unsetMeansEmpty: true, schemes: schemes) {
         case .value(let explicit): return (explicit, [])
         case .invalid: return (nil, [])
         case .absent: break

@@ -4,6 +4,9 @@ final class ConfigDiagnostics {
     let file: String
     let environment: [String: String]
     private(set) var errors: [ConfigError] = []
+    /// Variables that were unset in keys where that reads as "" (see `interpolate`), by key path,
+    /// so a later "missing credentials" error can say why.
+    private(set) var unsetVariables: [String: [String]] = [:]
 
     init(file: String, environment: [String: String]) {
         self.file = file
@@ -23,9 +26,15 @@ final class ConfigDiagnostics {
     }
 
     /// Replaces `${NAME}` with the environment variable NAME and `${NAME:-fallback}` with the variable
-    /// or, when it is unset or empty, the fallback; `$${` is a literal `${`. An unset variable without
-    /// fallback is an error: a secret silently becoming "" would fail much later and far less clearly.
-    func interpolate(_ text: String, keyPath: String, at position: TOMLPosition?) -> String? {
+    /// or, when it is unset or empty, the fallback; `$${` is a literal `${`.
+    ///
+    /// An unset variable without fallback is an error — a value silently becoming "" would fail later
+    /// and less clearly — except in keys where "" is itself valid and means "not set"
+    /// (`unsetMeansEmpty`: credentials, optional files). There it reads as "" and is remembered in
+    /// `unsetVariables`, so the shipped example (`password = "${MQTT_PASSWORD}"` for a broker without
+    /// authentication) works with the variable left out, while a credential that ends up missing is
+    /// reported together with the variable that was not set.
+    func interpolate(_ text: String, keyPath: String, at position: TOMLPosition?, unsetMeansEmpty: Bool = false) -> String? {
         guard text.contains("$") else { return text }
         var output = ""
         var scalars = Substring(text).unicodeScalars[...]
@@ -66,6 +75,8 @@ final class ConfigDiagnostics {
                 output += value
             } else if let fallback {
                 output += fallback
+            } else if unsetMeansEmpty {
+                unsetVariables[keyPath, default: []].append(String(name))
             } else {
                 report(keyPath, at: position, "environment variable '\(name)' is not set")
                 failed = true

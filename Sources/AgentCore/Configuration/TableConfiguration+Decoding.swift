@@ -89,8 +89,8 @@ extension TableConfiguration {
 
     private static func decodeSchema(_ reader: TableReader, format: PayloadFormat) -> Schema? {
         let columns = reader.array("columns")
-        let descriptor = reader.optionalString("descriptor")
-        let message = reader.optionalString("message")
+        let descriptor = reader.optionalString("descriptor", unsetMeansEmpty: false)
+        let message = reader.optionalString("message", unsetMeansEmpty: false)
         if case .absent = columns {
             guard descriptor != nil || message != nil else {
                 reader.report("columns", "missing: define columns, or descriptor + message")

@@ -45,13 +45,15 @@ final class TableReader {
 
     // MARK: Strings
 
-    func string(_ key: String) -> Lookup<String> {
+    /// `unsetMeansEmpty`: see `ConfigDiagnostics.interpolate`.
+    func string(_ key: String, unsetMeansEmpty: Bool = false) -> Lookup<String> {
         guard let node = node(key) else { return .absent }
         guard case .string(let raw) = node.value else {
             reportWrongType(key, expected: "a string", node: node)
             return .invalid
         }
-        guard let text = diagnostics.interpolate(raw, keyPath: keyPath(key), at: node.position) else { return .invalid }
+        guard let text = diagnostics.interpolate(raw, keyPath: keyPath(key), at: node.position, unsetMeansEmpty: unsetMeansEmpty)
+        else { return .invalid }
         return .value(text)
     }
 
@@ -61,14 +63,14 @@ final class TableReader {
     }
 
     /// A string where "" means "not set" (the SPEC's convention for optional paths and credentials).
-    func optionalString(_ key: String) -> String? {
-        if case .value(let text) = nonEmptyString(key) { return text }
+    func optionalString(_ key: String, unsetMeansEmpty: Bool = true) -> String? {
+        if case .value(let text) = nonEmptyString(key, unsetMeansEmpty: unsetMeansEmpty) { return text }
         return nil
     }
 
     /// Like `string(_:)`, with "" reading as `.absent`.
-    func nonEmptyString(_ key: String) -> Lookup<String> {
-        switch string(key) {
+    func nonEmptyString(_ key: String, unsetMeansEmpty: Bool = true) -> Lookup<String> {
+        switch string(key, unsetMeansEmpty: unsetMeansEmpty) {
         case .value(let text): text.isEmpty ? .absent : .value(text)
         case .absent: .absent
         case .invalid: .invalid
@@ -82,6 +84,16 @@ final class TableReader {
             return nil
         case .invalid: return nil
         case .value(let text): return text
+        }
+    }
+
+    /// "; environment variable 'X' is not set" for variables that left these keys empty, or "".
+    func unsetVariablesNote(_ keys: String...) -> String {
+        let names = keys.flatMap { diagnostics.unsetVariables[keyPath($0)] ?? [] }
+        switch names.count {
+        case 0: return ""
+        case 1: return "; environment variable '\(names[0])' is not set"
+        default: return "; environment variables " + names.map { "'\($0)'" }.joined(separator: ", ") + " are not set"
         }
     }
 

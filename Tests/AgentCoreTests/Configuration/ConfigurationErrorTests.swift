@@ -86,12 +86,34 @@ import Testing
     }
 
     @Test func unsetEnvironmentVariablesNameKeyAndLine() {
-        #expect(specErrors({ _ in }, environment: ["DATABRICKS_CLIENT_ID": "id"]) == [
-            "agent.toml:12: mqtt.password: environment variable 'MQTT_PASSWORD' is not set",
-            "agent.toml:18: zerobus.client_secret: environment variable 'DATABRICKS_CLIENT_SECRET' is not set",
-        ])
         #expect(specErrors { $0.update("table", "topics", ["sensors/${SITE}/+"]) }
             == ["agent.toml:36: table[0].topics[0]: environment variable 'SITE' is not set"])
+        #expect(specErrors { $0.update("mqtt", "url", "mqtt://${BROKER}:1883") }
+            == ["agent.toml:6: mqtt.url: environment variable 'BROKER' is not set"])
+        #expect(specErrors { $0.update("table", "columns", [column("v", "string", "$.${FIELD}")]) }
+            == ["agent.toml:42: table[0].columns[0].from: environment variable 'FIELD' is not set"])
+    }
+
+    /// In keys where "" means "not set" (credentials, optional files) an unset variable reads as "";
+    /// the shipped example's `password = "${MQTT_PASSWORD}"` must work for brokers without auth.
+    @Test func unsetVariablesInOptionalKeysReadAsEmpty() throws {
+        var fixture = TOMLFixture.specExample()
+        fixture.update("mqtt", "username", "${MQTT_USERNAME}")
+        fixture.update("mqtt", "ca_file", "${MQTT_CA_FILE}")
+        let config = try decode(fixture, environment: ["DATABRICKS_CLIENT_ID": "id", "DATABRICKS_CLIENT_SECRET": "secret"])
+        #expect(config.mqtt.username == nil && config.mqtt.password == nil && config.mqtt.caFile == nil)
+
+        #expect(specErrors({ _ in }, environment: ["DATABRICKS_CLIENT_ID": "id"])
+            == ["agent.toml:18: zerobus.client_secret: required with client_id; environment variable 'DATABRICKS_CLIENT_SECRET' is not set"])
+        #expect(specErrors({ _ in }, environment: [:]) == [
+            "agent.toml:14: zerobus.token: no credentials: set client_id + client_secret (OAuth) or token; "
+                + "environment variables 'DATABRICKS_CLIENT_ID', 'DATABRICKS_CLIENT_SECRET' are not set",
+        ])
+        #expect(specErrors({ $0.update("mqtt", "username", "${MQTT_USERNAME}") }, environment: TOMLFixture.specEnvironment)
+            == ["agent.toml:12: mqtt.password: set mqtt.username as well; environment variable 'MQTT_USERNAME' is not set"])
+        #expect(specErrors({ $0.update("zerobus", "workspace_url", "${WORKSPACE}") }, environment: TOMLFixture.specEnvironment)
+            == ["agent.toml:16: zerobus.workspace_url: required with client_id + client_secret (the OAuth token endpoint host); "
+                + "environment variable 'WORKSPACE' is not set"])
     }
 
     @Test func urls() {
