@@ -173,7 +173,7 @@ struct JSONScanner {
     }
 
     private func makeString(_ utf8: UnsafeBufferPointer<UInt8>, startedAt quoteOffset: Int) throws(JSONParseError) -> String {
-        guard let text = String(validating: utf8, as: UTF8.self) else {
+        guard let text = UTF8Text.string(utf8) else {
             throw JSONParseError(offset: quoteOffset, message: "string is not valid UTF-8")
         }
         return text

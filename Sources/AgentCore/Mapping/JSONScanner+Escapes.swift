@@ -11,7 +11,7 @@ extension JSONScanner {
             switch byte {
             case UInt8(ascii: "\""):
                 offset += 1
-                guard let text = String(validating: buffer, as: UTF8.self) else {
+                guard let text = UTF8Text.string(buffer) else {
                     throw JSONParseError(offset: quoteOffset, message: "string is not valid UTF-8")
                 }
                 return text

@@ -66,7 +66,7 @@ public struct RowMapper: Sendable {
         }
         let message = MessageView(
             topic: topic,
-            topicLevels: usesTopicLevels ? topic.split(separator: "/", omittingEmptySubsequences: false) : [],
+            topicLevels: usesTopicLevels ? TopicLevels.split(topic) : [],
             payload: payload,
             document: document,
             context: context
@@ -94,7 +94,7 @@ public struct RowMapper: Sendable {
                 return try RowMapper.coerceTime(micros, to: mapping.column.type)
             case .payload(let bytes):
                 if mapping.column.type == .binary { return .bytes(bytes) }
-                guard let text = String(validating: bytes, as: UTF8.self) else {
+                guard let text = UTF8Text.string(bytes) else {
                     throw CoercionFailure(kind: .wrongType, message: "payload is not valid UTF-8 text")
                 }
                 return try ValueCoercion.coerce(.string(text), to: mapping.column.type)
@@ -125,7 +125,7 @@ public struct RowMapper: Sendable {
             if start == end { throw MappingError(kind: .emptyPayload, reason: "empty payload") }
             let trimmed = UnsafeBufferPointer(rebasing: bytes[start..<end])
             if let number = JSONParser.parseNumber(trimmed) { return .number(number) }
-            guard let text = String(validating: trimmed, as: UTF8.self) else {
+            guard let text = UTF8Text.string(trimmed) else {
                 throw MappingError(kind: .invalidPayload, reason: "payload is not valid UTF-8 text")
             }
             return .string(text)

@@ -125,6 +125,23 @@ public enum TopicLevels {
         }
     }
 
+    /// Every level of `topic`, split on "/" over its bytes (empty levels kept).
+    public static func split(_ topic: String) -> [Substring] {
+        let utf8 = topic.utf8
+        var levels: [Substring] = []
+        var start = utf8.startIndex
+        var index = start
+        while index != utf8.endIndex {
+            if utf8[index] == UInt8(ascii: "/") {
+                levels.append(topic[start..<index])
+                start = utf8.index(after: index)
+            }
+            index = utf8.index(after: index)
+        }
+        levels.append(topic[start..<utf8.endIndex])
+        return levels
+    }
+
     /// Whether `topic` is a valid topic *name* to publish to: non-empty, no wildcards, no NUL.
     public static func isValidTopicName(_ topic: String) -> Bool {
         !topic.isEmpty && topic.utf8.count <= 65_535

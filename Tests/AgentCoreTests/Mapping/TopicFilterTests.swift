@@ -71,6 +71,17 @@ import Testing
         #expect(TopicLevels.level(1, of: "a/") == "")
     }
 
+    @Test(arguments: ["a/b/c", "/a", "a/", "/", "", "a//b", "ü/日本/x", "single"])
+    func splitAgreesWithLevelLookup(topic: String) {
+        let levels = TopicLevels.split(topic)
+        #expect(levels == topic.split(separator: "/", omittingEmptySubsequences: false))
+        for index in levels.indices {
+            #expect(TopicLevels.level(index, of: topic) == levels[index])
+            #expect(TopicLevels.level(index - levels.count, of: topic) == levels[index])
+        }
+        #expect(TopicLevels.level(levels.count, of: topic) == nil)
+    }
+
     @Test func topicNames() {
         #expect(TopicLevels.isValidTopicName("zerobus-edge/gw/status"))
         #expect(TopicLevels.isValidTopicName("a/+/b") == false)
