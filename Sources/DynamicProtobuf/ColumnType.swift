@@ -38,7 +38,10 @@ public struct Column: Sendable, Hashable {
 
 /// A value ready for protobuf encoding. Integers of every width are carried as `Int64`
 /// and range-checked against the field type when encoded.
-public indirect enum ProtoValue: Sendable, Hashable {
+///
+/// Deliberately not `indirect`: the recursive cases already hold arrays, and boxing every
+/// scalar would cost a heap allocation per value on the encoding hot path.
+public enum ProtoValue: Sendable, Hashable {
     case int(Int64)
     case float(Float)
     case double(Double)

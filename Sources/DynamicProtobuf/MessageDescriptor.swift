@@ -21,6 +21,8 @@ public final class MessageDescriptor: Sendable {
     public let descriptorProto: Google_Protobuf_DescriptorProto
 
     private let indexByName: [String: Int]
+    /// Encoder view of `fields`, same order.
+    let plans: [FieldPlan]
 
     init(
         name: String,
@@ -37,6 +39,7 @@ public final class MessageDescriptor: Sendable {
         var index: [String: Int] = [:]
         for (position, field) in fields.enumerated() { index[field.name] = position }
         self.indexByName = index
+        self.plans = fields.enumerated().map { position, field in FieldPlan(field, position: position) }
     }
 
     /// Position of the field called `name` in `fields` (and so in a row), or nil.
@@ -71,12 +74,6 @@ public struct FieldDescriptor: Sendable {
     /// Declared numbers of the enum (proto2 enums are closed), sorted.
     public let enumValues: [Int32]
 
-    /// Smallest and largest integer the field accepts (after column-type narrowing, e.g. tinyint).
-    let minInteger: Int64
-    let maxInteger: Int64
-    /// Tag for one value of this field as written (wire type of an unpacked element).
-    let tag: UInt32
-
     public var isRepeated: Bool { label == .repeated }
     public var isRequired: Bool { label == .required }
 
@@ -100,10 +97,6 @@ public struct FieldDescriptor: Sendable {
         self.columnType = columnType
         self.enumName = enumName
         self.enumValues = enumValues.sorted()
-        let range = type.integerRange(narrowedBy: columnType)
-        self.minInteger = range.lowerBound
-        self.maxInteger = range.upperBound
-        self.tag = UInt32(truncatingIfNeeded: number) << 3 | type.wireType.rawValue
     }
 }
 

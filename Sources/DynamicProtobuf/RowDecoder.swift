@@ -14,8 +14,7 @@ extension MessageDescriptor {
 
     func decodeMessage(_ reader: inout WireReader) throws(ProtoDecodingError) -> [ProtoValue?] {
         var row = [ProtoValue?](repeating: nil, count: fields.count)
-        var repeated = [[ProtoValue]](repeating: [], count: fields.count)
-        var mapEntries = [[ProtoValue.MapEntry]](repeating: [], count: fields.count)
+        var expected = 0  // fields usually arrive in declaration order; try that position first
         while !reader.isAtEnd {
             let tagPosition = reader.position
             let tag = try reader.readVarint()
@@ -23,36 +22,49 @@ extension MessageDescriptor {
                 throw ProtoDecodingError(offset: tagPosition, reason: "invalid tag \(tag)")
             }
             let number = tag >> 3
-            guard let position = fields.firstIndex(where: { UInt64($0.number) == number }) else {
+            guard let position = position(ofNumber: number, hint: expected) else {
                 try reader.skip(wireType, tagOffset: tagPosition)
                 continue
             }
+            expected = position
             let field = fields[position]
             if field.isMap, let entry = field.message {
                 guard wireType == .lengthDelimited else { throw reader.wrongWireType(wireType, for: field, at: tagPosition) }
                 var entryReader = try reader.subReader()
                 let values = try entry.decodeMessage(&entryReader)
-                mapEntries[position].append(
-                    ProtoValue.MapEntry(
-                        key: values[0] ?? entry.fields[0].defaultValue, value: values[1] ?? entry.fields[1].defaultValue))
+                let item = ProtoValue.MapEntry(
+                    key: values[0] ?? entry.fields[0].defaultValue, value: values[1] ?? entry.fields[1].defaultValue)
+                var entries: [ProtoValue.MapEntry] = []
+                if case .map(let existing)? = row[position] { entries = existing }
+                row[position] = nil  // drop the old reference so `entries` grows in place
+                entries.append(item)
+                row[position] = .map(entries)
             } else if field.label == .repeated {
+                var elements: [ProtoValue] = []
+                if case .list(let existing)? = row[position] { elements = existing }
+                row[position] = nil
                 if wireType == .lengthDelimited, field.type.wireType != .lengthDelimited {
                     var packed = try reader.subReader()
-                    while !packed.isAtEnd { repeated[position].append(try packed.readValue(of: field, wireType: field.type.wireType)) }
+                    while !packed.isAtEnd { elements.append(try packed.readValue(of: field, wireType: field.type.wireType)) }
                 } else {
                     guard wireType == field.type.wireType else { throw reader.wrongWireType(wireType, for: field, at: tagPosition) }
-                    repeated[position].append(try reader.readValue(of: field, wireType: wireType))
+                    elements.append(try reader.readValue(of: field, wireType: wireType))
                 }
+                row[position] = elements.isEmpty ? nil : .list(elements)
             } else {
                 guard wireType == field.type.wireType else { throw reader.wrongWireType(wireType, for: field, at: tagPosition) }
                 row[position] = try reader.readValue(of: field, wireType: wireType)
             }
         }
-        for position in fields.indices {
-            if !mapEntries[position].isEmpty { row[position] = .map(mapEntries[position]) }
-            if !repeated[position].isEmpty { row[position] = .list(repeated[position]) }
-        }
         return row
+    }
+
+    /// Position of the field with `number`: the hinted position or the next one when fields come
+    /// in order, otherwise a search.
+    private func position(ofNumber number: UInt64, hint: Int) -> Int? {
+        if hint < fields.count, UInt64(fields[hint].number) == number { return hint }
+        if hint + 1 < fields.count, UInt64(fields[hint + 1].number) == number { return hint + 1 }
+        return fields.firstIndex { UInt64($0.number) == number }
     }
 }
 

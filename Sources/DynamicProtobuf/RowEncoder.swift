@@ -24,35 +24,15 @@ extension MessageDescriptor {
     }
 
     private func encodeFields(_ row: [ProtoValue?], into output: inout [UInt8]) throws(EncodingError) {
-        for position in fields.indices {
-            let field = fields[position]
-            guard let value = row[position] else {
-                if field.label == .required {
-                    throw EncodingError(fieldPath: field.name, reason: .missingRequired)
-                }
-                continue
-            }
-            if field.isMap {
-                try field.encodeMap(value, into: &output)
-            } else if field.label == .repeated {
-                guard case .list(let elements) = value else {
-                    throw EncodingError(
-                        fieldPath: field.name,
-                        reason: .typeMismatch(expected: "list of \(field.valueTypeName)", got: value.kindName))
-                }
-                for (elementIndex, element) in elements.enumerated() {
-                    do throws(EncodingError) {
-                        try field.encodeSingle(element, into: &output)
-                    } catch {
-                        throw error.nested(under: "\(field.name)[\(elementIndex)]")
+        try plans.withUnsafeBufferPointer { (plans: UnsafeBufferPointer<FieldPlan>) throws(EncodingError) in
+            for position in plans.indices {
+                guard let value = row[position] else {
+                    if plans[position].label == .required {
+                        throw EncodingError(fieldPath: fields[position].name, reason: .missingRequired)
                     }
+                    continue
                 }
-            } else {
-                do throws(EncodingError) {
-                    try field.encodeSingle(value, into: &output)
-                } catch {
-                    throw error.nested(under: field.name)
-                }
+                try plans[position].encodeField(value, into: &output, owner: self)
             }
         }
     }
@@ -69,23 +49,57 @@ extension MessageDescriptor {
     }
 }
 
-extension FieldDescriptor {
+/// Hot path. `owner` is the message the plan belongs to; it is only consulted to name fields
+/// in errors.
+extension FieldPlan {
+    /// Every value of a present field: one for singular fields, one per element or entry otherwise.
+    @inline(__always)
+    fileprivate func encodeField(
+        _ value: ProtoValue, into output: inout [UInt8], owner: MessageDescriptor
+    ) throws(EncodingError) {
+        if isMap {
+            try encodeMap(value, into: &output, owner: owner)
+        } else if label == .repeated {
+            guard case .list(let elements) = value else {
+                let field = owner.fields[position]
+                throw EncodingError(
+                    fieldPath: field.name,
+                    reason: .typeMismatch(expected: "list of \(field.valueTypeName)", got: value.kindName))
+            }
+            for elementIndex in elements.indices {
+                do throws(EncodingError) {
+                    try encodeSingle(elements[elementIndex], into: &output, owner: owner)
+                } catch {
+                    throw error.nested(under: "\(owner.fields[position].name)[\(elementIndex)]")
+                }
+            }
+        } else {
+            do throws(EncodingError) {
+                try encodeSingle(value, into: &output, owner: owner)
+            } catch {
+                throw error.nested(under: owner.fields[position].name)
+            }
+        }
+    }
+
     /// Tag plus one value. Errors carry an empty path; the caller prefixes the field's name.
     @inline(__always)
-    fileprivate func encodeSingle(_ value: ProtoValue, into output: inout [UInt8]) throws(EncodingError) {
+    fileprivate func encodeSingle(
+        _ value: ProtoValue, into output: inout [UInt8], owner: MessageDescriptor
+    ) throws(EncodingError) {
         output.appendTag(tag)
         switch type {
         case .int32, .int64, .uint32, .uint64, .enumeration:
             // Negative int32/enum values are sign-extended to 10 bytes, as protobuf requires.
-            output.appendVarint(UInt64(bitPattern: try checkedInteger(value)))
+            output.appendVarint(UInt64(bitPattern: try checkedInteger(value, owner: owner)))
         case .sint32, .sint64:
-            output.appendVarint(zigZag(try checkedInteger(value)))
+            output.appendVarint(zigZag(try checkedInteger(value, owner: owner)))
         case .fixed32, .sfixed32:
-            output.appendLittleEndian32(UInt32(truncatingIfNeeded: try checkedInteger(value)))
+            output.appendLittleEndian32(UInt32(truncatingIfNeeded: try checkedInteger(value, owner: owner)))
         case .fixed64, .sfixed64:
-            output.appendLittleEndian64(UInt64(bitPattern: try checkedInteger(value)))
+            output.appendLittleEndian64(UInt64(bitPattern: try checkedInteger(value, owner: owner)))
         case .bool:
-            guard case .bool(let flag) = value else { throw mismatch(value) }
+            guard case .bool(let flag) = value else { throw mismatch(value, owner: owner) }
             output.append(flag ? 1 : 0)
         case .double:
             let number: Double
@@ -93,7 +107,7 @@ extension FieldDescriptor {
             case .double(let double): number = double
             case .float(let float): number = Double(float)
             case .int(let int): number = Double(int)
-            default: throw mismatch(value)
+            default: throw mismatch(value, owner: owner)
             }
             output.appendLittleEndian64(number.bitPattern)
         case .float:
@@ -106,11 +120,11 @@ extension FieldDescriptor {
                     throw EncodingError(fieldPath: "", reason: .outOfRange(value: "\(double)", type: "float"))
                 }
             case .int(let int): number = Float(int)
-            default: throw mismatch(value)
+            default: throw mismatch(value, owner: owner)
             }
             output.appendLittleEndian32(number.bitPattern)
         case .string:
-            guard case .string(let text) = value else { throw mismatch(value) }
+            guard case .string(let text) = value else { throw mismatch(value, owner: owner) }
             output.appendVarint(UInt64(text.utf8.count))
             output.append(contentsOf: text.utf8)
         case .bytes:
@@ -121,64 +135,76 @@ extension FieldDescriptor {
             case .string(let text):
                 output.appendVarint(UInt64(text.utf8.count))
                 output.append(contentsOf: text.utf8)
-            default: throw mismatch(value)
+            default: throw mismatch(value, owner: owner)
             }
         case .message:
             // `message` is non-nil for every `.message` field (checked when compiling).
-            guard let nested = message else { throw mismatch(value) }
+            guard let nested = message else { throw mismatch(value, owner: owner) }
             try output.appendLengthDelimited { (buffer: inout [UInt8]) throws(EncodingError) in
                 try nested.encodeNested(value, into: &buffer)
             }
         }
     }
 
-    fileprivate func encodeMap(_ value: ProtoValue, into output: inout [UInt8]) throws(EncodingError) {
+    fileprivate func encodeMap(
+        _ value: ProtoValue, into output: inout [UInt8], owner: MessageDescriptor
+    ) throws(EncodingError) {
         guard case .map(let entries) = value, let entry = message else {
+            let field = owner.fields[position]
+            let entryFields = field.message?.fields
             throw EncodingError(
-                fieldPath: name,
-                reason: .typeMismatch(expected: "map<\(message?.fields[0].valueTypeName ?? "?"),"
-                    + "\(message?.fields[1].valueTypeName ?? "?")>", got: value.kindName))
+                fieldPath: field.name,
+                reason: .typeMismatch(expected: "map<\(entryFields?[0].valueTypeName ?? "?"),"
+                    + "\(entryFields?[1].valueTypeName ?? "?")>", got: value.kindName))
         }
-        let keyField = entry.fields[0]
-        let valueField = entry.fields[1]
-        for (entryIndex, item) in entries.enumerated() {
+        for entryIndex in entries.indices {
             output.appendTag(tag)
             do throws(EncodingError) {
                 try output.appendLengthDelimited { (buffer: inout [UInt8]) throws(EncodingError) in
-                    do throws(EncodingError) {
-                        try keyField.encodeSingle(item.key, into: &buffer)
-                    } catch {
-                        throw error.nested(under: keyField.name)
-                    }
-                    do throws(EncodingError) {
-                        try valueField.encodeSingle(item.value, into: &buffer)
-                    } catch {
-                        throw error.nested(under: valueField.name)
+                    try entry.plans.withUnsafeBufferPointer {
+                        (keyAndValue: UnsafeBufferPointer<FieldPlan>) throws(EncodingError) in
+                        do throws(EncodingError) {
+                            try keyAndValue[0].encodeSingle(entries[entryIndex].key, into: &buffer, owner: entry)
+                        } catch {
+                            throw error.nested(under: entry.fields[0].name)
+                        }
+                        do throws(EncodingError) {
+                            try keyAndValue[1].encodeSingle(entries[entryIndex].value, into: &buffer, owner: entry)
+                        } catch {
+                            throw error.nested(under: entry.fields[1].name)
+                        }
                     }
                 }
             } catch {
-                throw error.nested(under: "\(name)[\(entryIndex)]")
+                throw error.nested(under: "\(owner.fields[position].name)[\(entryIndex)]")
             }
         }
     }
 
     @inline(__always)
-    private func checkedInteger(_ value: ProtoValue) throws(EncodingError) -> Int64 {
-        guard case .int(let integer) = value else { throw mismatch(value) }
+    private func checkedInteger(_ value: ProtoValue, owner: MessageDescriptor) throws(EncodingError) -> Int64 {
+        guard case .int(let integer) = value else { throw mismatch(value, owner: owner) }
         guard integer >= minInteger, integer <= maxInteger else {
+            let field = owner.fields[position]
             throw EncodingError(
-                fieldPath: "", reason: .outOfRange(value: "\(integer)", type: type.displayName(for: columnType)))
+                fieldPath: "", reason: .outOfRange(value: "\(integer)", type: type.displayName(for: field.columnType)))
         }
-        if type == .enumeration, !enumValues.isEmpty, !enumValues.contains(Int32(truncatingIfNeeded: integer)) {
-            throw EncodingError(fieldPath: "", reason: .unknownEnumValue(integer, enumName: enumName ?? "?"))
+        if checksEnumValues {
+            let field = owner.fields[position]
+            if !field.enumValues.contains(Int32(truncatingIfNeeded: integer)) {
+                throw EncodingError(fieldPath: "", reason: .unknownEnumValue(integer, enumName: field.enumName ?? "?"))
+            }
         }
         return integer
     }
 
-    private func mismatch(_ value: ProtoValue) -> EncodingError {
-        EncodingError(fieldPath: "", reason: .typeMismatch(expected: valueTypeName, got: value.kindName))
+    private func mismatch(_ value: ProtoValue, owner: MessageDescriptor) -> EncodingError {
+        EncodingError(
+            fieldPath: "", reason: .typeMismatch(expected: owner.fields[position].valueTypeName, got: value.kindName))
     }
+}
 
+extension FieldDescriptor {
     /// What one value of this field is called in errors: `int32`, `tinyint`, `message Inner`.
     var valueTypeName: String {
         switch type {

@@ -1,0 +1,90 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension AgentConfiguration {
+    /// Reads, parses and validates the configuration file (plain libc I/O, no Foundation).
+    ///
+    /// - Parameters:
+    ///   - environment: variables for `${VAR}` (typically the process environment, which systemd
+    ///     fills from /etc/default/zerobus-edge); see `processEnvironment()`.
+    ///   - hostName: the default gateway id; nil = this machine's host name.
+    public static func load(
+        path: String,
+        environment: [String: String],
+        hostName: String? = nil
+    ) throws(ConfigErrors) -> AgentConfiguration {
+        let bytes: [UInt8]
+        do {
+            bytes = try readFile(path)
+        } catch {
+            throw ConfigErrors([ConfigError(file: path, line: nil, keyPath: "", message: error.message)])
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw ConfigErrors([ConfigError(file: path, line: nil, keyPath: "", message: "the file is not valid UTF-8")])
+        }
+        let root: TOMLTable
+        do {
+            root = try TOML.parse(text)
+        } catch {
+            throw ConfigErrors([ConfigError(
+                file: path, line: error.position.line, column: error.position.column, keyPath: "", message: error.message
+            )])
+        }
+        return try AgentConfiguration(
+            toml: root, environment: environment, hostName: hostName ?? currentHostName(), file: path
+        )
+    }
+
+    /// This machine's host name (`gethostname`), "localhost" if it cannot be read.
+    public static func currentHostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        let name = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        return name.isEmpty ? "localhost" : name
+    }
+
+    /// The process environment as a dictionary (first definition wins).
+    public static func processEnvironment() -> [String: String] {
+        var result: [String: String] = [:]
+        var entry = environ
+        while let pointer = entry.pointee {
+            let text = String(cString: pointer)
+            if let equals = text.firstIndex(of: "="), result[String(text[..<equals])] == nil {
+                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            entry += 1
+        }
+        return result
+    }
+
+    struct FileReadError: Error {
+        var message: String
+    }
+
+    /// The whole file; refuses files over 4 MiB (an agent.toml is a few KiB).
+    static func readFile(_ path: String) throws(FileReadError) -> [UInt8] {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw FileReadError(message: "cannot open: \(errorText(errno))") }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw FileReadError(message: "cannot read: \(errorText(errno))")
+            }
+            if count == 0 { return bytes }
+            bytes.append(contentsOf: chunk[0..<count])
+            if bytes.count > 4 << 20 { throw FileReadError(message: "file is larger than 4 MiB") }
+        }
+    }
+
+    private static func errorText(_ code: Int32) -> String {
+        guard let text = strerror(code) else { return "error \(code)" }
+        return String(cString: text)
+    }
+}

@@ -1,0 +1,155 @@
+/// The agent's configuration (`/etc/zerobus-edge/agent.toml`, SPEC.md §3), fully validated and with
+/// every default and `${VAR}` resolved. Optional strings that the file leaves empty ("") are nil.
+public struct AgentConfiguration: Sendable, Hashable {
+    public var agent: Agent
+    public var mqtt: MQTT
+    public var zerobus: Zerobus
+    public var buffer: Buffer
+    public var retry: Retry
+    public var health: Health
+    public var tables: [TableConfiguration]
+
+    public struct Agent: Sendable, Hashable {
+        /// Default: the host name. Letters, digits, `.`, `_`, `-` (it is used in MQTT topics).
+        public var gatewayID: String
+        /// Default `/var/lib/zerobus-edge`; the SQLite ring lives here.
+        public var dataDirectory: String
+        public var logLevel: LogLevel
+    }
+
+    public enum LogLevel: String, Sendable, Hashable, CaseIterable, Comparable {
+        case error, warn, info, debug, trace
+
+        public static func < (lhs: LogLevel, rhs: LogLevel) -> Bool {
+            allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+        }
+    }
+
+    public struct MQTT: Sendable, Hashable {
+        /// `mqtt://host[:1883]` or `mqtts://host[:8883]`; default `mqtt://127.0.0.1:1883`.
+        public var broker: ServiceAddress
+        /// Default `zerobus-edge-<gateway_id>`.
+        public var clientID: String
+        /// Default false: a persistent session keeps QoS 1 messages at the broker while the agent is down.
+        public var cleanSession: Bool
+        /// 1 (default) or 2. QoS 0 is refused: the broker would not keep those messages for an
+        /// offline agent, which breaks the at-least-once guarantee.
+        public var qos: Int
+        /// Default 30; 5…65535 (libmosquitto's minimum is 5).
+        public var keepAliveSeconds: Int
+        public var username: String?
+        /// Secret.
+        public var password: String?
+        /// Only with `mqtts://`.
+        public var caFile: String?
+        /// Client certificate and key for mutual TLS; both or neither, only with `mqtts://`.
+        public var certFile: String?
+        public var keyFile: String?
+    }
+
+    public struct Zerobus: Sendable, Hashable {
+        /// `https://<workspace-id>.zerobus.<region>.cloud.databricks.com` (`http://` for a local emulator).
+        public var endpoint: ServiceAddress
+        public var auth: Authentication
+        /// Extra trust anchors (PEM); nil = system store.
+        public var caFile: String?
+        /// HTTP CONNECT proxy: the `proxy` key, else `https_proxy`/`HTTPS_PROXY` from the environment.
+        public var proxy: ServiceAddress?
+        /// Host suffixes that bypass the proxy (`no_proxy`/`NO_PROXY`), used only for an
+        /// environment-provided proxy; an explicit `proxy` key applies to every host.
+        public var noProxy: [String]
+
+        /// The proxy to use for connections to `host`, honouring `no_proxy`.
+        public func proxy(forHost host: String) -> ServiceAddress? {
+            guard let proxy else { return nil }
+            let lowered = host.lowercased()
+            for entry in noProxy {
+                if entry == "*" { return nil }
+                let suffix = entry.hasPrefix(".") ? String(entry.dropFirst()) : entry
+                if lowered == suffix || lowered.hasSuffix("." + suffix) { return nil }
+            }
+            return proxy
+        }
+    }
+
+    public enum Authentication: Sendable, Hashable {
+        /// OAuth client credentials (service principal) against `workspaceURL`'s token endpoint.
+        case oauth(clientID: String, clientSecret: String, workspaceURL: ServiceAddress)
+        /// A static bearer token.
+        case token(String)
+    }
+
+    public struct Buffer: Sendable, Hashable {
+        /// On-disk bound of the ring (WAL included). Default 512 MiB; at least 1 MiB.
+        public var maxBytes: Int64
+        /// Rows older than this are dropped. Default 7 days.
+        public var maxAge: Duration
+        public var onFull: OnFull
+        public var sync: SyncMode
+    }
+
+    public enum OnFull: String, Sendable, Hashable, CaseIterable {
+        /// Default: drop the oldest rows (counted per table).
+        case dropOldest = "drop_oldest"
+        /// Stop taking messages from MQTT; the broker's session queue absorbs the backlog.
+        case pause
+    }
+
+    /// SQLite `synchronous` mode of the ring.
+    public enum SyncMode: String, Sendable, Hashable, CaseIterable {
+        case normal, full
+    }
+
+    public struct Retry: Sendable, Hashable {
+        /// Default 500 ms.
+        public var initialBackoff: Duration
+        /// Default 30 s; at least `initialBackoff`.
+        public var maxBackoff: Duration
+    }
+
+    public struct Health: Sendable, Hashable {
+        /// Default 10 s.
+        public var interval: Duration
+        /// Retained status topic with `{gateway_id}` substituted; nil when set to "".
+        public var mqttTopic: String?
+        /// Health file path; nil when set to "".
+        public var file: String?
+        /// `/healthz`, `/readyz`, `/metrics` listener; nil when set to "".
+        public var httpListen: HostPort?
+        /// Optional Zerobus table for periodic health rows.
+        public var table: TableName?
+    }
+}
+
+/// One `[[table]]`: which topics feed it and how payloads become rows.
+public struct TableConfiguration: Sendable, Hashable {
+    public var name: TableName
+    public var topics: [TopicFilter]
+    public var format: PayloadFormat
+    /// Default 1000; 1…100000.
+    public var batchMaxRecords: Int
+    /// Default 4 MiB; at most `RowMapper.defaultMaxPayloadBytes` (10 MiB − 64 KiB).
+    public var batchMaxBytes: Int
+    /// Default 100 ms; 0…60 s.
+    public var linger: Duration
+    /// Parallel Zerobus streams; default 1, 1…16.
+    public var streams: Int
+    public var schema: Schema
+
+    public enum Schema: Sendable, Hashable {
+        /// Columns declared in agent.toml.
+        case columns([ColumnMapping])
+        /// A descriptor file written by Databricks' schema generator and the message name in it;
+        /// JSON fields map to descriptor fields by name (see `RowMapper(descriptorFields:format:)`).
+        case descriptor(path: String, message: String)
+    }
+
+    /// The row mapper for a table with `columns`, or the pass-through mapper of a `protobuf` table;
+    /// nil for a JSON/value descriptor table, whose mapper is built from the loaded descriptor's
+    /// fields with `RowMapper(descriptorFields:format:)`.
+    public func rowMapper(maxPayloadBytes: Int = RowMapper.defaultMaxPayloadBytes) -> RowMapper? {
+        if format == .protobuf { return RowMapper(mappings: [], format: .protobuf, maxPayloadBytes: maxPayloadBytes) }
+        guard case .columns(let mappings) = schema else { return nil }
+        return RowMapper(mappings: mappings, format: format, maxPayloadBytes: maxPayloadBytes)
+    }
+}

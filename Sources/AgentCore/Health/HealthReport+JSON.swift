@@ -1,0 +1,198 @@
+/// Why a health document could not be read back.
+public struct HealthDocumentError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+
+    public init(_ message: String) { self.message = message }
+
+    public var description: String { "health document: \(message)" }
+}
+
+extension HealthReport {
+    /// The compact JSON document of SPEC §5, keys in the order shown there. Timestamps are
+    /// ISO-8601 UTC with `Z`; absent `last_ack_at` / `last_error` are `null`.
+    public func jsonString() -> String {
+        var json = HealthJSONWriter()
+        json.beginObject()
+        json.key("gateway_id"); json.string(gatewayID)
+        json.key("state"); json.string(state.rawValue)
+        json.key("since"); json.string(ISO8601UTC.format(epochSeconds: since))
+
+        json.key("mqtt"); json.beginObject()
+        json.key("connected"); json.bool(mqtt.connected)
+        json.key("messages_total"); json.int(mqtt.messagesTotal)
+        json.endObject()
+
+        json.key("zerobus"); json.beginObject()
+        json.key("connected"); json.bool(zerobus.connected)
+        json.key("last_ack_at"); json.string(zerobus.lastAckAt.map { ISO8601UTC.format(epochSeconds: $0) })
+        json.key("offline_for_s"); json.int(zerobus.offlineForSeconds)
+        json.key("reconnects_total"); json.int(zerobus.reconnectsTotal)
+        json.key("last_error"); json.string(zerobus.lastError)
+        json.endObject()
+
+        json.key("buffer"); json.beginObject()
+        json.key("rows"); json.int(buffer.rows)
+        json.key("bytes"); json.int(buffer.bytes)
+        json.key("max_bytes"); json.int(buffer.maxBytes)
+        json.key("fill_ratio"); json.double(buffer.fillRatio)
+        json.key("oldest_age_s"); json.int(buffer.oldestAgeSeconds)
+        json.key("dropped_total"); json.int(buffer.droppedTotal)
+        json.key("quarantined_total"); json.int(buffer.quarantinedTotal)
+        json.endObject()
+
+        json.key("tables"); json.beginArray()
+        for table in tables {
+            json.beginObject()
+            json.key("name"); json.string(table.name)
+            json.key("rows"); json.int(table.rows)
+            json.key("acked_total"); json.int(table.ackedTotal)
+            json.key("rate_per_s"); json.double(table.ratePerSecond)
+            json.key("dropped_total"); json.int(table.droppedTotal)
+            json.key("quarantined_total"); json.int(table.quarantinedTotal)
+            json.endObject()
+        }
+        json.endArray()
+
+        json.key("version"); json.string(version)
+        json.endObject()
+        return json.output
+    }
+
+    /// Reads a document written by `jsonString()` (for `zerobus-edge status`).
+    ///
+    /// Every SPEC §5 field is required; unknown keys are ignored so older readers accept newer
+    /// documents; the additive per-table counters default to 0 when missing.
+    public static func parse(json: String) throws(HealthDocumentError) -> HealthReport {
+        let root: HealthJSONReader.Value
+        do {
+            root = try HealthJSONReader.parse(json)
+        } catch {
+            throw HealthDocumentError("invalid JSON at byte \(error.offset): \(error.reason)")
+        }
+        let document = try Fields(root, path: "")
+        // Fields are read in document order, so the first problem reported is the first one in the file.
+        let gatewayID = try document.string("gateway_id")
+        let stateName = try document.string("state")
+        guard let state = HealthState(rawValue: stateName) else {
+            throw HealthDocumentError("state: unknown value \"\(stateName)\"")
+        }
+        let mqtt = try document.object("mqtt")
+        let zerobus = try document.object("zerobus")
+        let buffer = try document.object("buffer")
+        return HealthReport(
+            gatewayID: gatewayID,
+            state: state,
+            since: try document.timestamp("since"),
+            mqtt: MQTTStatus(connected: try mqtt.bool("connected"), messagesTotal: try mqtt.int("messages_total")),
+            zerobus: ZerobusStatus(
+                connected: try zerobus.bool("connected"),
+                lastAckAt: zerobus.isAbsentOrNull("last_ack_at") ? nil : try zerobus.timestamp("last_ack_at"),
+                offlineForSeconds: try zerobus.int("offline_for_s"),
+                reconnectsTotal: try zerobus.int("reconnects_total"),
+                lastError: zerobus.isAbsentOrNull("last_error") ? nil : try zerobus.string("last_error")
+            ),
+            buffer: BufferStatus(
+                rows: try buffer.int("rows"),
+                bytes: try buffer.int("bytes"),
+                maxBytes: try buffer.int("max_bytes"),
+                fillRatio: try buffer.double("fill_ratio"),
+                oldestAgeSeconds: try buffer.int("oldest_age_s"),
+                droppedTotal: try buffer.int("dropped_total"),
+                quarantinedTotal: try buffer.int("quarantined_total")
+            ),
+            tables: try document.objects("tables").map { table throws(HealthDocumentError) in
+                TableStatus(
+                    name: try table.string("name"),
+                    rows: try table.int("rows"),
+                    ackedTotal: try table.int("acked_total"),
+                    ratePerSecond: try table.double("rate_per_s"),
+                    droppedTotal: table.isAbsentOrNull("dropped_total") ? 0 : try table.int("dropped_total"),
+                    quarantinedTotal: table.isAbsentOrNull("quarantined_total")
+                        ? 0 : try table.int("quarantined_total")
+                )
+            },
+            version: try document.string("version")
+        )
+    }
+}
+
+/// Typed access to the members of one JSON object, with error messages that name the field
+/// path (`zerobus.offline_for_s: expected an integer`).
+private struct Fields {
+    let members: [String: HealthJSONReader.Value]
+    let path: String
+
+    init(_ value: HealthJSONReader.Value, path: String) throws(HealthDocumentError) {
+        guard case .object(let members) = value else {
+            throw HealthDocumentError("\(path.isEmpty ? "document" : path): expected an object")
+        }
+        self.members = members
+        self.path = path
+    }
+
+    private func name(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    private func member(_ key: String) throws(HealthDocumentError) -> HealthJSONReader.Value {
+        guard let value = members[key] else { throw HealthDocumentError("\(name(key)): missing") }
+        return value
+    }
+
+    /// Optional fields may be missing or `null`.
+    func isAbsentOrNull(_ key: String) -> Bool {
+        switch members[key] {
+        case .none, .null?: return true
+        default: return false
+        }
+    }
+
+    func string(_ key: String) throws(HealthDocumentError) -> String {
+        guard case .string(let text) = try member(key) else {
+            throw HealthDocumentError("\(name(key)): expected a string")
+        }
+        return text
+    }
+
+    func bool(_ key: String) throws(HealthDocumentError) -> Bool {
+        guard case .bool(let flag) = try member(key) else {
+            throw HealthDocumentError("\(name(key)): expected true or false")
+        }
+        return flag
+    }
+
+    func int(_ key: String) throws(HealthDocumentError) -> Int {
+        guard case .number(let text) = try member(key), let number = Int(text) else {
+            throw HealthDocumentError("\(name(key)): expected an integer")
+        }
+        return number
+    }
+
+    func double(_ key: String) throws(HealthDocumentError) -> Double {
+        guard case .number(let text) = try member(key), let number = Double(text) else {
+            throw HealthDocumentError("\(name(key)): expected a number")
+        }
+        return number
+    }
+
+    func timestamp(_ key: String) throws(HealthDocumentError) -> Int64 {
+        let text = try string(key)
+        guard let seconds = ISO8601UTC.parseEpochSeconds(text) else {
+            throw HealthDocumentError("\(name(key)): expected an ISO-8601 timestamp, got \"\(text)\"")
+        }
+        return seconds
+    }
+
+    func object(_ key: String) throws(HealthDocumentError) -> Fields {
+        try Fields(try member(key), path: name(key))
+    }
+
+    func objects(_ key: String) throws(HealthDocumentError) -> [Fields] {
+        guard case .array(let elements) = try member(key) else {
+            throw HealthDocumentError("\(name(key)): expected an array")
+        }
+        var result: [Fields] = []
+        for (offset, element) in elements.enumerated() {
+            result.append(try Fields(element, path: "\(name(key))[\(offset)]"))
+        }
+        return result
+    }
+}

@@ -1,0 +1,98 @@
+extension HealthReport {
+    /// Multi-line text for `zerobus-edge status` (without `--json`), for example:
+    /// ```
+    /// zerobus-edge 0.1.0 on gw-berlin-01
+    /// State:       degraded since 2026-05-28T20:26:40Z
+    /// MQTT:        connected, 123 messages received
+    /// Zerobus:     disconnected, offline for 5m 12s, 4 reconnects, last ack 2026-05-28T20:21:28Z
+    ///              last error: UNAVAILABLE: connection refused
+    /// Backlog:     40312 rows, 7.7 MiB of 512.0 MiB (1.5 % full), oldest 5m 11s
+    /// Dropped:     0 rows
+    /// Quarantined: 2 rows
+    /// Tables:
+    ///   main.iot.readings  40000 rows  998877 acked  1500.0 rows/s  0 dropped  2 quarantined
+    /// ```
+    /// Ends with a newline.
+    public func humanSummary() -> String {
+        var lines = ["zerobus-edge \(version) on \(gatewayID)"]
+        lines.append("State:       \(state.rawValue) since \(ISO8601UTC.format(epochSeconds: since))")
+        lines.append("MQTT:        \(mqtt.connected ? "connected" : "disconnected"), "
+            + "\(mqtt.messagesTotal) messages received")
+
+        var link = [zerobus.connected ? "connected" : "disconnected"]
+        if !zerobus.connected {
+            link.append("offline for \(HealthFormatting.duration(seconds: zerobus.offlineForSeconds))")
+        }
+        link.append("\(zerobus.reconnectsTotal) reconnects")
+        link.append("last ack " + (zerobus.lastAckAt.map { ISO8601UTC.format(epochSeconds: $0) } ?? "never"))
+        lines.append("Zerobus:     " + link.joined(separator: ", "))
+        if let lastError = zerobus.lastError {
+            lines.append("             last error: \(HealthFormatting.singleLine(lastError))")
+        }
+
+        var backlog = "Backlog:     \(buffer.rows) rows, \(HealthFormatting.bytes(buffer.bytes)) of "
+            + "\(HealthFormatting.bytes(buffer.maxBytes)) (\(HealthFormatting.oneDecimal(buffer.fillRatio * 100)) % full)"
+        if buffer.rows > 0 {
+            backlog += ", oldest \(HealthFormatting.duration(seconds: buffer.oldestAgeSeconds))"
+        }
+        lines.append(backlog)
+        lines.append("Dropped:     \(buffer.droppedTotal) rows")
+        lines.append("Quarantined: \(buffer.quarantinedTotal) rows")
+
+        if tables.isEmpty {
+            lines.append("Tables:      none")
+        } else {
+            lines.append("Tables:")
+            let nameWidth = tables.map(\.name.count).max() ?? 0
+            for table in tables {
+                let padding = String(repeating: " ", count: nameWidth - table.name.count)
+                lines.append("  \(table.name)\(padding)  \(table.rows) rows  \(table.ackedTotal) acked  "
+                    + "\(HealthFormatting.oneDecimal(table.ratePerSecond)) rows/s  "
+                    + "\(table.droppedTotal) dropped  \(table.quarantinedTotal) quarantined")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+/// Number and duration formatting for people, without Foundation.
+enum HealthFormatting {
+    /// `42s`, `5m 12s`, `2h 03m`, `3d 04h`.
+    static func duration(seconds: Int) -> String {
+        let seconds = max(0, seconds)
+        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        switch seconds {
+        case ..<60: return "\(seconds)s"
+        case ..<3600: return "\(seconds / 60)m \(two(seconds % 60))s"
+        case ..<86_400: return "\(seconds / 3600)h \(two(seconds / 60 % 60))m"
+        default: return "\(seconds / 86_400)d \(two(seconds / 3600 % 24))h"
+        }
+    }
+
+    /// `512 B`, `7.7 KiB`, `512.0 MiB`, `1.5 GiB` (binary units, one decimal).
+    static func bytes(_ count: Int) -> String {
+        let units = ["KiB", "MiB", "GiB", "TiB"]
+        guard count >= 1024 else { return "\(count) B" }
+        var value = Double(count) / 1024
+        var unit = 0
+        while value >= 1024, unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        return "\(oneDecimal(value)) \(units[unit])"
+    }
+
+    /// One digit after the point, rounded half away from zero: `1.5`, `1500.0`, `0.0`.
+    static func oneDecimal(_ value: Double) -> String {
+        guard value.isFinite else { return value.isNaN ? "nan" : (value > 0 ? "inf" : "-inf") }
+        guard abs(value) < 1e15 else { return value.description }
+        let tenths = Int64((value * 10).rounded())
+        let sign = tenths < 0 ? "-" : ""
+        return "\(sign)\(tenths.magnitude / 10).\(tenths.magnitude % 10)"
+    }
+
+    /// Error texts can span lines; the summary keeps them on one.
+    static func singleLine(_ text: String) -> String {
+        String(text.unicodeScalars.map { $0 == "\n" || $0 == "\r" ? " " : Character($0) })
+    }
+}

@@ -1,0 +1,42 @@
+import DynamicProtobuf
+
+/// How one column of a row is filled.
+public struct ColumnMapping: Sendable, Hashable {
+    public var column: Column
+    public var source: ColumnSource
+    /// Used when `source` yields nothing (absent key, JSON null, missing topic level).
+    public var defaultSource: ColumnSource?
+    /// When true a missing value becomes null; otherwise it is a mapping error.
+    public var optional: Bool
+
+    public init(column: Column, source: ColumnSource, defaultSource: ColumnSource? = nil, optional: Bool = false) {
+        self.column = column
+        self.source = source
+        self.defaultSource = defaultSource
+        self.optional = optional
+    }
+}
+
+/// How a table's MQTT payloads are laid out (`format` in agent.toml).
+public enum PayloadFormat: String, Sendable, Hashable, CaseIterable {
+    /// A JSON document; columns select values with JSON paths.
+    case json
+    /// One bare number or string (`21.5`, `ON`); `$` selects it.
+    case value
+    /// Already a protobuf-encoded row for the table's descriptor; passed through unchanged.
+    case protobuf
+}
+
+/// Per-message facts that are not in the topic or payload.
+public struct MessageContext: Sendable, Hashable {
+    /// Reception time, microseconds since the Unix epoch.
+    public var receivedAtMicros: Int64
+    public var gatewayID: String
+    public var recordID: String
+
+    public init(receivedAtMicros: Int64, gatewayID: String, recordID: String) {
+        self.receivedAtMicros = receivedAtMicros
+        self.gatewayID = gatewayID
+        self.recordID = recordID
+    }
+}

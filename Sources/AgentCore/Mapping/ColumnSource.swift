@@ -1,0 +1,68 @@
+/// Where a column's value comes from (the `from` / `default` of a column in agent.toml).
+public enum ColumnSource: Sendable, Hashable, CustomStringConvertible {
+    /// `topic[i]`: a level of the topic name, 0-based; negative counts from the end (`topic[-1]` = last).
+    case topicSegment(Int)
+    /// `$.a.b[0]`: a value inside the JSON payload (or `$`, the whole value of a `format = "value"` payload).
+    case jsonPath(JSONPath)
+    /// `payload`: the whole payload, as text for string columns and as bytes for binary columns.
+    case payload
+    /// `received_at`: when the agent received the message.
+    case receivedAt
+    /// `gateway_id`: the configured gateway id.
+    case gatewayID
+    /// `topic`: the full topic name.
+    case topic
+    /// `record_id`: the reading's unique id, stable across resends.
+    case recordID
+    /// `{ const = … }`: a literal.
+    case constant(JSONValue)
+
+    /// Parses the textual forms; `.constant` comes from a `{ const = … }` table instead.
+    public init(parsing text: String) throws(ColumnSourceError) {
+        switch text {
+        case "payload": self = .payload
+        case "received_at": self = .receivedAt
+        case "gateway_id": self = .gatewayID
+        case "topic": self = .topic
+        case "record_id": self = .recordID
+        default:
+            if text.hasPrefix("$") {
+                do {
+                    self = .jsonPath(try JSONPath(parsing: text))
+                } catch {
+                    throw ColumnSourceError(source: text, message: error.message)
+                }
+            } else if text.hasPrefix("topic[") && text.hasSuffix("]") {
+                let inner = text.dropFirst("topic[".count).dropLast()
+                guard let index = Int(inner), !inner.hasPrefix("+") else {
+                    throw ColumnSourceError(source: text, message: "'\(inner)' is not a topic level index")
+                }
+                self = .topicSegment(index)
+            } else {
+                throw ColumnSourceError(
+                    source: text,
+                    message: "expected topic[i], a JSON path like $.value, payload, received_at, gateway_id, topic or record_id"
+                )
+            }
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .topicSegment(let index): "topic[\(index)]"
+        case .jsonPath(let path): path.description
+        case .payload: "payload"
+        case .receivedAt: "received_at"
+        case .gatewayID: "gateway_id"
+        case .topic: "topic"
+        case .recordID: "record_id"
+        case .constant(let value): "{ const = \(value.compactText) }"
+        }
+    }
+}
+
+public struct ColumnSourceError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var source: String
+    public var message: String
+    public var description: String { "invalid source '\(source)': \(message)" }
+}

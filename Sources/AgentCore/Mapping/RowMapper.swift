@@ -1,0 +1,171 @@
+import DynamicProtobuf
+
+/// Turns one MQTT message into one table row: values aligned with the table's columns, converted
+/// to each column's type (see `ValueCoercion` for the rules). Built once per table from the
+/// configuration and called for every message, so it holds no per-message state.
+public struct RowMapper: Sendable {
+    /// 10 MiB (the Zerobus request cap) minus 64 KiB of headroom for framing and batch overhead.
+    public static let defaultMaxPayloadBytes = 10 * 1024 * 1024 - 64 * 1024
+
+    public enum Output: Sendable, Hashable {
+        /// Values aligned with `mappings`; nil = null.
+        case row([ProtoValue?])
+        /// `format = "protobuf"`: the payload, already an encoded row, passed through.
+        case encoded([UInt8])
+    }
+
+    public let mappings: [ColumnMapping]
+    public let format: PayloadFormat
+    public let maxPayloadBytes: Int
+    private let usesTopicLevels: Bool
+
+    public init(mappings: [ColumnMapping], format: PayloadFormat, maxPayloadBytes: Int = RowMapper.defaultMaxPayloadBytes) {
+        self.mappings = mappings
+        self.format = format
+        self.maxPayloadBytes = maxPayloadBytes
+        self.usesTopicLevels = mappings.contains { mapping in
+            if case .topicSegment = mapping.source { return true }
+            if case .topicSegment = mapping.defaultSource { return true }
+            return false
+        }
+    }
+
+    /// A mapper for a table defined by a descriptor file rather than `columns`: each descriptor field
+    /// is filled from the top-level JSON key of the same name. A missing key is null when the field is
+    /// nullable (proto2 `optional`) and an error when it is not (`required`).
+    public init(descriptorFields fields: [Column], format: PayloadFormat, maxPayloadBytes: Int = RowMapper.defaultMaxPayloadBytes) {
+        self.init(
+            mappings: fields.map { field in
+                ColumnMapping(column: field, source: .jsonPath(JSONPath([.key(field.name)])), optional: field.nullable)
+            },
+            format: format,
+            maxPayloadBytes: maxPayloadBytes
+        )
+    }
+
+    public func map(topic: String, payload: [UInt8], context: MessageContext) throws(MappingError) -> Output {
+        if payload.isEmpty { throw MappingError(kind: .emptyPayload, reason: "empty payload") }
+        if payload.count > maxPayloadBytes {
+            throw MappingError(
+                kind: .payloadTooLarge,
+                reason: "payload too large: \(payload.count) bytes (max \(maxPayloadBytes))"
+            )
+        }
+        let document: JSONValue
+        switch format {
+        case .protobuf:
+            return .encoded(payload)
+        case .json:
+            do {
+                document = try JSONParser.parse(payload)
+            } catch {
+                throw MappingError(kind: .invalidPayload, reason: error.description)
+            }
+        case .value:
+            document = try RowMapper.bareValue(payload)
+        }
+        let message = MessageView(
+            topic: topic,
+            topicLevels: usesTopicLevels ? TopicLevels.split(topic) : [],
+            payload: payload,
+            document: document,
+            context: context
+        )
+        var row: [ProtoValue?] = []
+        row.reserveCapacity(mappings.count)
+        for mapping in mappings {
+            row.append(try value(for: mapping, in: message))
+        }
+        return .row(row)
+    }
+
+    private func value(for mapping: ColumnMapping, in message: MessageView) throws(MappingError) -> ProtoValue? {
+        var resolved = message.resolve(mapping.source)
+        if resolved == nil, let fallback = mapping.defaultSource { resolved = message.resolve(fallback) }
+        guard let resolved else {
+            if mapping.optional { return nil }
+            throw MappingError(kind: .missingValue, reason: "column '\(mapping.column.name)': \(mapping.source) missing")
+        }
+        do throws(CoercionFailure) {
+            switch resolved {
+            case .json(let value):
+                return try ValueCoercion.coerce(value, to: mapping.column.type)
+            case .microseconds(let micros):
+                return try RowMapper.coerceTime(micros, to: mapping.column.type)
+            case .payload(let bytes):
+                if mapping.column.type == .binary { return .bytes(bytes) }
+                guard let text = UTF8Text.string(bytes) else {
+                    throw CoercionFailure(kind: .wrongType, message: "payload is not valid UTF-8 text")
+                }
+                return try ValueCoercion.coerce(.string(text), to: mapping.column.type)
+            }
+        } catch {
+            throw MappingError(kind: error.kind, reason: "column '\(mapping.column.name)\(error.path)': \(error.message)")
+        }
+    }
+
+    /// `received_at` into a column: µs for timestamp/bigint, days for date, RFC 3339 text for string.
+    private static func coerceTime(_ micros: Int64, to type: ColumnType) throws(CoercionFailure) -> ProtoValue {
+        switch type {
+        case .timestamp, .bigint: return .int(micros)
+        case .date: return .int(micros >= 0 ? micros / 86_400_000_000 : (micros + 1) / 86_400_000_000 - 1)
+        case .string: return .string(Timestamps.rfc3339(microseconds: micros))
+        default: throw CoercionFailure(kind: .wrongType, message: "received_at cannot fill a column of this type")
+        }
+    }
+
+    /// A `format = "value"` payload: surrounding whitespace trimmed, a JSON number if it is one,
+    /// otherwise the text itself (quotes included — it is a bare value, not JSON).
+    static func bareValue(_ payload: [UInt8]) throws(MappingError) -> JSONValue {
+        try payload.withUnsafeBufferPointer { (bytes) throws(MappingError) -> JSONValue in
+            var start = 0
+            var end = bytes.count
+            while start < end && ValueCoercion.isSpace(bytes[start]) { start += 1 }
+            while end > start && ValueCoercion.isSpace(bytes[end - 1]) { end -= 1 }
+            if start == end { throw MappingError(kind: .emptyPayload, reason: "empty payload") }
+            let trimmed = UnsafeBufferPointer(rebasing: bytes[start..<end])
+            if let number = JSONParser.parseNumber(trimmed) { return .number(number) }
+            guard let text = UTF8Text.string(trimmed) else {
+                throw MappingError(kind: .invalidPayload, reason: "payload is not valid UTF-8 text")
+            }
+            return .string(text)
+        }
+    }
+}
+
+/// One message as the column sources see it.
+private struct MessageView {
+    enum Resolved {
+        case json(JSONValue)
+        case microseconds(Int64)
+        case payload([UInt8])
+    }
+
+    let topic: String
+    let topicLevels: [Substring]
+    let payload: [UInt8]
+    let document: JSONValue
+    let context: MessageContext
+
+    /// The source's value, or nil when it has none (absent key, JSON null, missing topic level).
+    func resolve(_ source: ColumnSource) -> Resolved? {
+        switch source {
+        case .jsonPath(let path):
+            guard let value = path.evaluate(document) else { return nil }
+            if case .null = value { return nil }
+            return .json(value)
+        case .topicSegment(let index):
+            let resolved = index < 0 ? topicLevels.count + index : index
+            guard resolved >= 0 && resolved < topicLevels.count else { return nil }
+            return .json(.string(String(topicLevels[resolved])))
+        case .payload: return .payload(payload)
+        case .receivedAt: return .microseconds(context.receivedAtMicros)
+        case .gatewayID: return .json(.string(context.gatewayID))
+        case .topic: return .json(.string(topic))
+        case .recordID: return .json(.string(context.recordID))
+        case .constant(let value):
+            if case .null = value { return nil }
+            return .json(value)
+        }
+    }
+}

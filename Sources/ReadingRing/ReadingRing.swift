@@ -1,0 +1,203 @@
+import SQLite
+import Synchronization
+
+/// The agent's durable buffer: encoded rows wait here, in one SQLite file, until the cloud has
+/// acknowledged them; rows that cannot be delivered wait in a quarantine table of the same file.
+///
+/// ## Invariants
+///
+/// 1. **Committed means durable.** `append` returns only after its transaction committed to
+///    the WAL. A kill -9 loses nothing committed; a power cut loses nothing with `sync = .full`
+///    and at most the last commits (never consistency) with `.normal`. No state that matters
+///    lives only in memory: the in-memory counts mirror tables and are rebuilt at open.
+/// 2. **Order.** Row ids strictly increase in append order and are never reused while the ring
+///    is open (they continue after the largest id present when reopened). `pending` returns a
+///    table's rows in id order; callers keep their own "after id" cursor.
+/// 3. **A row keeps its descriptor.** Each row references the descriptor it was encoded with
+///    (deduplicated by content), so a config change with a backlog never re-encodes or
+///    mislabels old rows. A batch from `pending` never mixes descriptors.
+/// 4. **Removal only on ack.** Rows leave `rows` only through `remove` (acked), `quarantine`
+///    (rejected), or the bounds (counted per table as dropped, persistently).
+/// 5. **Bounded disk.** With B = `maxBytes`, WAL budget W = min(B/8, 4 MiB) and page budget
+///    P = B − 2W: live pages stay ≤ P after every append (`.dropOldest` deletes the oldest rows
+///    across all tables; `.pause` refuses), the WAL is checkpointed at W and truncated to W
+///    (`journal_size_limit`), and every internal step (trim, ack removal, vacuum) rewrites at
+///    most W/4 so no single transaction balloons the WAL, including a drain after an outage.
+///    Freed pages are reused first and returned to the file system by `enforceBounds`
+///    (`incremental_vacuum` + `wal_checkpoint(TRUNCATE)`). Hence file + WAL ≤ B whenever each
+///    caller batch passed to `append` is below 3W/8 (48 KiB at B = 1 MiB, 1.5 MiB at B ≥ 32 MiB);
+///    a larger batch adds up to twice its excess. Outside the bound: the `-shm` index (32 KiB
+///    per 4096 WAL frames), and a WAL held open by another process's long read transaction.
+///    B must be at least 1 MiB. Quarantine may use at most P/4; its oldest entries go first.
+/// 6. **Corruption never crash-loops and never silently loses.** `open` runs `quick_check`; a
+///    corrupt or foreign file is renamed to `buffer.db.corrupt-<unix time>` (with its -wal and
+///    -shm) for the operator, a fresh ring starts, and `OpenReport` says so.
+/// 7. **Age.** `enforceBounds` drops rows whose `receivedAt` is older than `maxAge`, walking
+///    from the oldest id; a row re-appended from quarantine (old `receivedAt`, new id) is
+///    aged out when it reaches the head.
+///
+/// ## Threads
+///
+/// `Sendable`: the one SQLite connection and its statements live in a `RingStore` that only
+/// exists inside a `Mutex`, and never escape a `withLock` body; so at most one thread uses the
+/// connection at a time, which Debian's `SQLITE_THREADSAFE=1` build permits for a connection
+/// opened with `SQLITE_OPEN_NOMUTEX`. Calls block the calling thread for the length of their
+/// SQLite work: call from dedicated threads (the MQTT thread, the uploader), not from the
+/// cooperative pool in a loop. Times are microseconds since the Unix epoch.
+public final class ReadingRing: Sendable {
+    public let configuration: RingConfiguration
+    private let store: Mutex<RingStore?>
+
+    private init(store: consuming sending RingStore, configuration: RingConfiguration) {
+        self.configuration = configuration
+        self.store = Mutex(store)
+    }
+
+    /// Opens or creates the ring (file mode 0600), applying pragmas, checking integrity and
+    /// enforcing the bounds once (a lowered `maxBytes` or expired rows are handled at once).
+    public static func open(_ configuration: RingConfiguration) throws -> (ReadingRing, OpenReport) {
+        try configuration.validate()
+        var report = OpenReport(rows: 0, quarantineRows: 0)
+        let store: RingStore
+        do {
+            store = try makeStore(configuration)
+        } catch let unusable as RingDatabase.Unusable {
+            report.movedAsideTo = try RingDatabase.moveAside(configuration.path, now: now())
+            report.corruptionReason = unusable.reason
+            store = try makeStore(configuration)
+        }
+        _ = try store.enforceBounds(now: now())
+        report.rows = store.mirror.totalRows
+        report.quarantineRows = store.mirror.quarantineRows
+        return (ReadingRing(store: store, configuration: configuration), report)
+    }
+
+    private static func makeStore(_ configuration: RingConfiguration) throws -> RingStore {
+        do {
+            return try RingStore(db: try RingDatabase.open(configuration), configuration: configuration)
+        } catch let error as SQLiteError where error.code ~= .notADatabase || error.code ~= .corrupt {
+            throw RingDatabase.Unusable(reason: error.description)
+        }
+    }
+
+    /// Wall-clock time in microseconds since the Unix epoch.
+    public static func now() -> Int64 { RingDatabase.nowMicros() }
+
+    private func withStore<T: Sendable>(_ body: (RingStore) throws -> T) throws -> T {
+        try store.withLock { store in
+            guard let store else { throw RingError.closed }
+            return try body(store)
+        }
+    }
+
+    // MARK: Descriptors
+
+    /// The id of `descriptor` (serialized descriptor bytes) for `table`, stored once per content.
+    public func descriptorID(table: String, descriptor: [UInt8]) throws -> Int64 {
+        try withStore { try $0.descriptorID(table: table, descriptor: descriptor) }
+    }
+
+    /// The bytes stored for a descriptor id.
+    public func descriptor(id: Int64) throws -> [UInt8] {
+        guard let bytes = try withStore({ try $0.descriptor(id: id) }) else {
+            throw RingError.unknownDescriptor(id: id, table: nil)
+        }
+        return bytes
+    }
+
+    // MARK: Rows
+
+    /// Stores `rows` in one transaction (see invariant 5 for what happens when full).
+    public func append(_ rows: [NewRow]) throws -> AppendOutcome {
+        try withStore { try $0.append(rows) }
+    }
+
+    /// Up to `maxRecords` rows of `table` with id > `after`, in id order, stopping before
+    /// `maxBytes` of payload would be exceeded (the first row always comes) and before the
+    /// descriptor changes.
+    public func pending(table: String, after id: Int64, maxRecords: Int, maxBytes: Int) throws -> [StoredRow] {
+        try withStore { try $0.pending(table: table, after: id, maxRecords: maxRecords, maxBytes: maxBytes) }
+    }
+
+    /// Deletes acked rows and counts them as acked per table. Unknown ids (e.g. rows dropped
+    /// meanwhile) are ignored. A large removal is split into transactions of at most W/4 of rows
+    /// (invariant 5); each bumps the counters with its own deletions, so counts and rows always
+    /// agree even across a crash. Returns how many rows were removed.
+    @discardableResult
+    public func remove(ids: [Int64]) throws -> Int {
+        try withStore { try $0.remove(ids: ids) }
+    }
+
+    /// Deletes the acked rows of `table` whose ids lie in `range` (a batch from `pending` is one
+    /// such range). Returns how many rows were removed.
+    @discardableResult
+    public func remove(table: String, range: ClosedRange<Int64>) throws -> Int {
+        try withStore { try $0.remove(table: table, range: range) }
+    }
+
+    // MARK: Quarantine
+
+    /// Moves rows the server rejected to quarantine, with `reason`. Returns how many moved.
+    @discardableResult
+    public func quarantine(rowIDs: [Int64], reason: String) throws -> Int {
+        try withStore { try $0.quarantine(rowIDs: rowIDs, reason: reason, now: Self.now()) }
+    }
+
+    /// Quarantines a raw message that could not be mapped to a row of `table`.
+    @discardableResult
+    public func quarantineUnmappable(
+        table: String, topic: String, payload: [UInt8], reason: String, receivedAt: Int64
+    ) throws -> Int64 {
+        try withStore {
+            try $0.quarantineUnmappable(
+                table: table, topic: topic, payload: payload, reason: reason, receivedAt: receivedAt, now: Self.now())
+        }
+    }
+
+    /// The oldest `limit` quarantine entries.
+    public func quarantineList(limit: Int = 100) throws -> [QuarantineEntry] {
+        try withStore { try $0.quarantineList(limit: limit) }
+    }
+
+    /// Removes and returns entries for a retry (all when `ids` is nil).
+    public func quarantineTake(ids: [Int64]? = nil) throws -> [QuarantineEntry] {
+        try withStore { try $0.quarantineTake(ids: ids) }
+    }
+
+    /// Deletes all quarantine entries; returns how many.
+    @discardableResult
+    public func quarantinePurge() throws -> Int {
+        try withStore { try $0.quarantinePurge() }
+    }
+
+    // MARK: Bounds, health, lifecycle
+
+    /// Drops expired rows, trims to the size budget, returns free pages to the file system and
+    /// checkpoints. Call periodically (about every second) and after large acks; every step is a
+    /// small transaction, so appends interleave with a long trim only between steps.
+    @discardableResult
+    public func enforceBounds(now: Int64 = ReadingRing.now()) throws -> TrimReport {
+        try withStore { try $0.enforceBounds(now: now) }
+    }
+
+    /// Health figures; no table scans, cheap enough for every second on a large ring.
+    public func stats(now: Int64 = ReadingRing.now()) throws -> RingStats {
+        try withStore { try $0.stats(now: now) }
+    }
+
+    /// Checkpoints the WAL into the database file and truncates it.
+    public func checkpoint() throws {
+        try withStore { _ = try $0.checkpoint() }
+    }
+
+    /// Checkpoints and closes the database. Later calls throw `RingError.closed`.
+    public func close() throws {
+        let store = store.withLock { store -> RingStore? in
+            defer { store = nil }
+            return store
+        }
+        guard let store else { return }
+        _ = try? store.checkpoint()
+        try store.db.close()
+    }
+}

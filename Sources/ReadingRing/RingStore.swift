@@ -1,0 +1,219 @@
+import SQLite
+
+/// In-memory mirror of figures that would otherwise need table scans. It is a value, so a
+/// transaction can snapshot it and put it back on rollback: memory never disagrees with disk.
+struct RingMirror {
+    struct Counters: Equatable {
+        var dropped: Int64 = 0
+        var acked: Int64 = 0
+        var quarantined: Int64 = 0
+        var quarantineDropped: Int64 = 0
+    }
+
+    /// The id the next appended row gets. Ids are never reused while the ring is open.
+    var nextRowID: Int64 = 1
+    var totalRows = 0
+    var rowsByTable: [Int64: Int] = [:]
+    var tableIDs: [String: Int64] = [:]
+    var tableNames: [Int64: String] = [:]
+    /// Persistent totals by table name (mirrors the `counters` table).
+    var counters: [String: Counters] = [:]
+    var quarantineRows = 0
+    var quarantineBytes: Int64 = 0
+}
+
+/// The ring's engine: one SQLite connection, its prepared statements and the mirror.
+/// Not `Sendable`: `ReadingRing` confines it behind a `Mutex`.
+final class RingStore {
+    let configuration: RingConfiguration
+    let db: SQLiteConnection
+    let pageSize: Int64
+    var mirror = RingMirror()
+    /// descriptor id → table id; descriptors never change, so this only grows after commits.
+    var descriptorTables: [Int64: Int64] = [:]
+    var descriptorIDs: [DescriptorKey: Int64] = [:]
+
+    struct DescriptorKey: Hashable {
+        var tableID: Int64
+        var bytes: [UInt8]
+    }
+
+    // Statements used on hot paths, prepared once (SQLITE_PREPARE_PERSISTENT).
+    let begin: SQLiteStatement
+    let commit: SQLiteStatement
+    let insertRow: SQLiteStatement
+    let pageCounts: SQLiteStatement
+    let pendingRows: SQLiteStatement
+    let deleteRow: SQLiteStatement
+    let deleteRange: SQLiteStatement
+    let deleteOldest: SQLiteStatement
+    let firstRowNotOlderThan: SQLiteStatement
+    let bumpCounter: SQLiteStatement
+    let oldestReceivedAt: SQLiteStatement
+    let oldestReceivedAtOfTable: SQLiteStatement
+
+    init(db: SQLiteConnection, configuration: RingConfiguration) throws {
+        self.db = db
+        self.configuration = configuration
+        pageSize = Int64(try db.pragma("page_size") ?? "4096") ?? 4096
+        begin = try db.prepare("BEGIN IMMEDIATE", persistent: true)
+        commit = try db.prepare("COMMIT", persistent: true)
+        insertRow = try db.prepare(
+            "INSERT INTO rows(id, table_id, descriptor_id, record_id, received_at, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            persistent: true)
+        pageCounts = try db.prepare(
+            "SELECT page_count, freelist_count FROM pragma_page_count(), pragma_freelist_count()", persistent: true)
+        pendingRows = try db.prepare(
+            """
+            SELECT id, record_id, descriptor_id, received_at, payload FROM rows
+            WHERE table_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3
+            """, persistent: true)
+        deleteRow = try db.prepare("DELETE FROM rows WHERE id = ?1 RETURNING table_id", persistent: true)
+        deleteRange = try db.prepare(
+            """
+            DELETE FROM rows WHERE id IN
+              (SELECT id FROM rows WHERE table_id = ?1 AND id BETWEEN ?2 AND ?3 ORDER BY id LIMIT ?4)
+            """, persistent: true)
+        deleteOldest = try db.prepare(
+            "DELETE FROM rows WHERE id IN (SELECT id FROM rows WHERE id < ?2 ORDER BY id LIMIT ?1) RETURNING table_id",
+            persistent: true)
+        firstRowNotOlderThan = try db.prepare(
+            "SELECT id FROM rows WHERE received_at >= ?1 ORDER BY id LIMIT 1", persistent: true)
+        bumpCounter = try db.prepare(
+            """
+            INSERT INTO counters(table_name, name, value) VALUES (?1, ?2, ?3)
+            ON CONFLICT(table_name, name) DO UPDATE SET value = value + excluded.value
+            """, persistent: true)
+        oldestReceivedAt = try db.prepare("SELECT received_at FROM rows ORDER BY id LIMIT 1", persistent: true)
+        oldestReceivedAtOfTable = try db.prepare(
+            "SELECT received_at FROM rows WHERE table_id = ?1 ORDER BY id LIMIT 1", persistent: true)
+        try loadMirror()
+    }
+
+    /// Rebuilds the mirror from disk: O(rows) once at open (an index-only count).
+    private func loadMirror() throws {
+        var fresh = RingMirror()
+        let tables = try db.prepare("SELECT id, name FROM tables")
+        while try tables.step() == .row {
+            fresh.tableIDs[tables.string(1)] = tables.int64(0)
+            fresh.tableNames[tables.int64(0)] = tables.string(1)
+        }
+        let descriptors = try db.prepare("SELECT id, table_id FROM descriptors")
+        while try descriptors.step() == .row {
+            descriptorTables[descriptors.int64(0)] = descriptors.int64(1)
+        }
+        let counts = try db.prepare("SELECT table_id, count(*) FROM rows GROUP BY table_id")
+        while try counts.step() == .row {
+            fresh.rowsByTable[counts.int64(0)] = Int(counts.int64(1))
+            fresh.totalRows += Int(counts.int64(1))
+        }
+        let maxID = try db.prepare("SELECT coalesce(max(id), 0) FROM rows")
+        try maxID.step()
+        fresh.nextRowID = maxID.int64(0) + 1
+        let counters = try db.prepare("SELECT table_name, name, value FROM counters")
+        while try counters.step() == .row {
+            let table = counters.string(0), value = counters.int64(2)
+            switch counters.string(1) {
+            case CounterName.dropped: fresh.counters[table, default: .init()].dropped = value
+            case CounterName.acked: fresh.counters[table, default: .init()].acked = value
+            case CounterName.quarantined: fresh.counters[table, default: .init()].quarantined = value
+            case CounterName.quarantineDropped: fresh.counters[table, default: .init()].quarantineDropped = value
+            default: break
+            }
+        }
+        let quarantine = try db.prepare("SELECT count(*), coalesce(sum(length(payload)), 0) FROM quarantine")
+        try quarantine.step()
+        fresh.quarantineRows = Int(quarantine.int64(0))
+        fresh.quarantineBytes = quarantine.int64(1)
+        mirror = fresh
+    }
+
+    // MARK: Transactions and counters
+
+    /// Runs `body` in one `BEGIN IMMEDIATE … COMMIT`. On any error the transaction is rolled back
+    /// and the mirror restored, then the error is rethrown.
+    func write<T>(_ body: () throws -> T) throws -> T {
+        let saved = mirror
+        do {
+            try begin.run()
+            let result = try body()
+            try commit.run()
+            return result
+        } catch {
+            db.rollbackIfNeeded()
+            mirror = saved
+            throw error
+        }
+    }
+
+    enum CounterName {
+        static let dropped = "dropped"
+        static let acked = "acked"
+        static let quarantined = "quarantined"
+        static let quarantineDropped = "quarantine_dropped"
+    }
+
+    /// Adds to a persistent counter (inside the caller's transaction) and to its mirror.
+    func bump(_ name: String, table: String, by amount: Int) throws {
+        guard amount != 0 else { return }
+        try bumpCounter.withReset { statement in
+            try statement.bind(table, at: 1)
+            try statement.bind(name, at: 2)
+            try statement.bind(amount, at: 3)
+            try statement.step()
+        }
+        let delta = Int64(amount)
+        switch name {
+        case CounterName.dropped: mirror.counters[table, default: .init()].dropped += delta
+        case CounterName.acked: mirror.counters[table, default: .init()].acked += delta
+        case CounterName.quarantined: mirror.counters[table, default: .init()].quarantined += delta
+        default: mirror.counters[table, default: .init()].quarantineDropped += delta
+        }
+    }
+
+    /// Applies deletions of rows, given as counts by table id, to the mirror and, when
+    /// `counter` is set, to that persistent counter of each table.
+    func recordRemoval(_ removedByTable: [Int64: Int], counter: String?) throws {
+        for (tableID, count) in removedByTable {
+            mirror.rowsByTable[tableID, default: 0] -= count
+            mirror.totalRows -= count
+            if let counter, let name = mirror.tableNames[tableID] {
+                try bump(counter, table: name, by: count)
+            }
+        }
+    }
+
+    // MARK: Size measures
+
+    /// (page_count, freelist_count) of the database as this connection sees it, including its
+    /// own uncommitted changes.
+    func pages() throws -> (total: Int64, free: Int64) {
+        try pageCounts.withReset { statement in
+            try statement.step()
+            return (statement.int64(0), statement.int64(1))
+        }
+    }
+
+    /// Bytes of pages in use: what the size bound acts on.
+    func liveBytes() throws -> Int64 {
+        let (total, free) = try pages()
+        return (total - free) * pageSize
+    }
+
+    /// Database file + WAL file as on disk now.
+    func bytesOnDisk() -> Int64 {
+        RingDatabase.fileSize(configuration.path) + RingDatabase.fileSize(configuration.path + "-wal")
+    }
+
+    /// Average bytes per stored entry, used to turn byte budgets into row counts.
+    func averageEntryBytes() throws -> Int64 {
+        let entries = Int64(mirror.totalRows + mirror.quarantineRows)
+        guard entries > 0 else { return 256 }
+        return max(try liveBytes() / entries, 16)
+    }
+
+    /// How many average rows fit in `bytes`, at least 1.
+    func rowsFitting(_ bytes: Int64) throws -> Int {
+        Int(max(bytes / (try averageEntryBytes()), 1))
+    }
+}

@@ -1,0 +1,144 @@
+/// A row to store: one encoded protobuf message for `table`, encoded with `descriptorID`.
+public struct NewRow: Sendable, Equatable {
+    public var table: String
+    /// From `ReadingRing.descriptorID(table:descriptor:)`; must belong to `table`.
+    public var descriptorID: Int64
+    /// Unique per reading and stable across resends, so downstream can deduplicate.
+    public var recordID: String
+    /// Microseconds since the Unix epoch.
+    public var receivedAt: Int64
+    public var payload: [UInt8]
+
+    public init(table: String, descriptorID: Int64, recordID: String, receivedAt: Int64, payload: [UInt8]) {
+        self.table = table
+        self.descriptorID = descriptorID
+        self.recordID = recordID
+        self.receivedAt = receivedAt
+        self.payload = payload
+    }
+}
+
+/// A row waiting for its ack, as returned by `pending`.
+public struct StoredRow: Sendable, Equatable {
+    /// Ring position: strictly increasing in append order.
+    public var id: Int64
+    public var recordID: String
+    public var descriptorID: Int64
+    public var payload: [UInt8]
+    /// Microseconds since the Unix epoch.
+    public var receivedAt: Int64
+}
+
+/// What `append` did.
+public enum AppendOutcome: Sendable, Equatable {
+    /// All rows were committed with these consecutive ids (empty for an empty append);
+    /// `droppedOldest` older rows were deleted to make room (only with `.dropOldest`).
+    case stored(ids: Range<Int64>, droppedOldest: Int)
+    /// `.pause` mode and no room: nothing was written.
+    case full
+}
+
+/// A quarantined (dead-letter) entry.
+public struct QuarantineEntry: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        /// The MQTT payload could not be mapped to a row; `payload` is the raw message.
+        case unmappable
+        /// The server rejected the encoded row as non-retryable; `payload` is the encoded row and
+        /// `descriptorID` the descriptor it was encoded with.
+        case rejected
+    }
+
+    public var id: Int64
+    public var kind: Kind
+    public var table: String
+    public var topic: String?
+    public var reason: String
+    /// Microseconds since the Unix epoch.
+    public var receivedAt: Int64
+    /// When the entry was quarantined, microseconds since the Unix epoch.
+    public var quarantinedAt: Int64
+    public var payload: [UInt8]
+    public var recordID: String?
+    public var descriptorID: Int64?
+}
+
+/// Ring health figures; cheap to compute (no table scans).
+public struct RingStats: Sendable, Equatable {
+    public struct Table: Sendable, Equatable {
+        public var name: String
+        public var rows: Int
+        /// Age of the table's oldest row in seconds; nil when it has none.
+        public var oldestAgeSeconds: Double?
+        public var droppedTotal: Int64
+        public var ackedTotal: Int64
+        public var quarantinedTotal: Int64
+    }
+
+    public var rows: Int
+    /// Database file plus WAL file, as on disk now (`stat`).
+    public var bytesOnDisk: Int64
+    /// Bytes of live pages: (page_count - freelist_count) × page_size; what the bound acts on.
+    public var liveBytes: Int64
+    public var maxBytes: Int64
+    /// `bytesOnDisk / maxBytes`.
+    public var fillRatio: Double
+    /// Age of the oldest row in seconds; nil when the ring is empty.
+    public var oldestAgeSeconds: Double?
+    public var droppedTotal: Int64
+    public var quarantinedTotal: Int64
+    /// Quarantine entries deleted because quarantine outgrew its share of the ring.
+    public var quarantineDroppedTotal: Int64
+    /// Entries currently in quarantine.
+    public var quarantineRows: Int
+    /// True when `append` would refuse (pause mode) or drop (drop-oldest mode) right now.
+    public var isFull: Bool
+    public var tables: [Table]
+}
+
+/// What `enforceBounds` did.
+public struct TrimReport: Sendable, Equatable {
+    public var droppedByAge = 0
+    public var droppedBySize = 0
+    /// Oldest quarantine entries deleted because quarantine outgrew its share of the ring.
+    public var quarantineDropped = 0
+    public var vacuumedPages = 0
+    public var checkpointed = false
+    /// Database + WAL after the trim.
+    public var bytesOnDisk: Int64 = 0
+}
+
+/// What `ReadingRing.open` found.
+public struct OpenReport: Sendable, Equatable {
+    /// Set when the existing file was corrupt or not a database: where it was moved (its `-wal`
+    /// and `-shm` beside it with the same prefix), and why. The ring then started empty.
+    public var movedAsideTo: String?
+    public var corruptionReason: String?
+    /// Rows found in the ring at open.
+    public var rows: Int
+    public var quarantineRows: Int
+}
+
+/// Errors of the ring itself. SQLite failures (disk full, I/O errors, …) are thrown as the
+/// `SQLiteError` they are, with SQLite's message and the SQL that failed.
+public enum RingError: Error, Sendable, Equatable, CustomStringConvertible {
+    case invalidConfiguration(String)
+    /// `append` named a descriptor id the ring does not know, or one belonging to another
+    /// table; or `descriptor(id:)` was asked for an unknown id (table nil).
+    case unknownDescriptor(id: Int64, table: String?)
+    case closed
+    /// A file-system step outside SQLite failed (creating the file, moving a corrupt file aside).
+    case fileSystem(String)
+    /// The file is a sound SQLite database this version cannot use (newer ring format, no WAL).
+    case incompatibleFile(String)
+
+    public var description: String {
+        switch self {
+        case .invalidConfiguration(let message): "invalid buffer configuration: \(message)"
+        case .unknownDescriptor(let id, let table?): "descriptor id \(id) is not a descriptor of table \(table)"
+        case .unknownDescriptor(let id, nil): "no descriptor with id \(id)"
+        case .closed: "the reading ring is closed"
+        case .fileSystem(let message): "buffer file: \(message)"
+        case .incompatibleFile(let message): "buffer file: \(message)"
+        }
+    }
+}

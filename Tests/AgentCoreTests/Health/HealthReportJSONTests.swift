@@ -1,0 +1,105 @@
+import AgentCore
+import Testing
+
+@Suite struct HealthReportJSONTests {
+    @Test func jsonString_whenBaseline_matchesSpecFieldNamesAndOrder() {
+        let json = HealthFixtures.report(zerobusConnected: false, offlineFor: 312).jsonString()
+        #expect(json.hasPrefix(#"{"gateway_id":"gw-berlin-01","state":"online","since":"2026-05-28T20:26:40Z","#))
+        #expect(json.contains(#""mqtt":{"connected":true,"messages_total":123}"#))
+        #expect(json.contains(
+            #""zerobus":{"connected":false,"last_ack_at":"2026-05-28T20:31:40Z","offline_for_s":312,"#
+                + #""reconnects_total":4,"last_error":"UNAVAILABLE: connection refused"}"#))
+        #expect(json.contains(
+            #""buffer":{"rows":40312,"bytes":8123456,"max_bytes":536870912,"fill_ratio":0.015,"oldest_age_s":311,"#
+                + #""dropped_total":0,"quarantined_total":2}"#))
+        #expect(json.contains(
+            #""tables":[{"name":"main.iot.readings","rows":40312,"acked_total":998877,"rate_per_s":1500.0,"#))
+        #expect(json.hasSuffix(#"],"version":"0.1.0"}"#))
+        // Compact: no line breaks, no space after a key's colon or between members.
+        #expect(!json.contains("\n") && !json.contains(#"": "#) && !json.contains(#", ""#))
+    }
+
+    @Test func jsonString_whenNoAckAndNoError_writesNull() {
+        var report = HealthFixtures.report()
+        report.zerobus.lastAckAt = nil
+        report.zerobus.lastError = nil
+        #expect(report.jsonString().contains(#""last_ack_at":null,"#))
+        #expect(report.jsonString().contains(#""last_error":null}"#))
+    }
+
+    @Test func jsonString_whenStringsNeedEscaping_escapesThem() {
+        var report = HealthFixtures.report()
+        report.zerobus.lastError = "say \"hi\"\\\n\t\u{01} ü €"
+        #expect(report.jsonString().contains(#""last_error":"say \"hi\"\\\n\t\u0001 ü €""#))
+    }
+
+    @Test(arguments: [
+        HealthFixtures.report(),
+        HealthFixtures.report(state: .offline, zerobusConnected: false, offlineFor: 3600, fillRatio: 1e-05),
+        {
+            var report = HealthFixtures.report(state: .degraded, mqttConnected: false)
+            report.zerobus.lastAckAt = nil
+            report.zerobus.lastError = "quote \" backslash \\ newline \n emoji 🚀 nul \u{0}"
+            report.tables.append(.init(name: "main.iot.\"odd\"", rows: 0, ackedTotal: 0, ratePerSecond: 0.125))
+            report.gatewayID = "gw ü"
+            return report
+        }(),
+        {
+            var report = HealthFixtures.report()
+            report.tables = []
+            return report
+        }(),
+    ])
+    func parse_whenOwnOutput_roundTrips(report: HealthReport) throws {
+        let parsed = try HealthReport.parse(json: report.jsonString())
+        #expect(parsed == report)
+    }
+
+    @Test func parse_whenPrettyPrintedWithUnknownKeysAndNoPerTableCounters_reads() throws {
+        let json = """
+            {
+              "gateway_id": "gw-1", "state": "degraded", "since": "2026-05-28T22:26:40+02:00",
+              "future_field": {"nested": [1, 2.5e3, null, true]},
+              "mqtt": {"connected": false, "messages_total": 7},
+              "zerobus": {"connected": true, "last_ack_at": null, "offline_for_s": 0,
+                          "reconnects_total": 1, "last_error": "caf\\u00e9 \\ud83d\\ude80"},
+              "buffer": {"rows": 1, "bytes": 2, "max_bytes": 3, "fill_ratio": 0.5, "oldest_age_s": 4,
+                         "dropped_total": 5, "quarantined_total": 6},
+              "tables": [{"name": "t", "rows": 1, "acked_total": 9, "rate_per_s": 2}],
+              "version": "0.2.0"
+            }
+            """
+        let report = try HealthReport.parse(json: json)
+        #expect(report.gatewayID == "gw-1")
+        #expect(report.state == .degraded)
+        #expect(report.since == 1_780_000_000)
+        #expect(report.zerobus.lastAckAt == nil)
+        #expect(report.zerobus.lastError == "café 🚀")
+        #expect(report.tables == [.init(name: "t", rows: 1, ackedTotal: 9, ratePerSecond: 2)])
+        #expect(report.buffer.quarantinedTotal == 6)
+    }
+
+    @Test(arguments: [
+        (#"{"state":"offline"}"#, "health document: gateway_id: missing"),
+        ("not json", "health document: invalid JSON at byte 1: expected null"),
+        ("?", "health document: invalid JSON at byte 0: unexpected character"),
+        (#"{"gateway_id":"g","state":"sleepy"}"#, #"health document: state: unknown value "sleepy""#),
+        ("[1]", "health document: document: expected an object"),
+        (#"{"a":1} x"#, "health document: invalid JSON at byte 8: trailing characters"),
+    ])
+    func parse_whenInvalid_namesTheProblem(json: String, message: String) {
+        #expect {
+            _ = try HealthReport.parse(json: json)
+        } throws: { error in
+            (error as? HealthDocumentError)?.description == message
+        }
+    }
+
+    @Test func parse_whenFieldHasWrongType_namesTheFieldPath() {
+        let json = HealthFixtures.report().jsonString()
+            .replacing(#""offline_for_s":0"#, with: #""offline_for_s":"soon""#, maxReplacements: 1)
+        #expect(throws: HealthDocumentError("zerobus.offline_for_s: expected an integer")) {
+            _ = try HealthReport.parse(json: json)
+        }
+    }
+}

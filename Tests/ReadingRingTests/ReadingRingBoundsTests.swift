@@ -1,0 +1,238 @@
+import Foundation
+import ReadingRing
+import Testing
+
+@Suite struct ReadingRingBoundsTests {
+    @Test func dropOldestCountsPerTableAndKeepsNewest() throws {
+        let dir = try TemporaryDirectory()
+        let (ring, _) = try ReadingRing.open(dir.configuration(maxBytes: 1 << 20))
+        let a = try ring.descriptorID(table: "a", descriptor: descriptorBytes(1))
+        let b = try ring.descriptorID(table: "b", descriptor: descriptorBytes(1))
+        // ~20k rows of 200 bytes (4 MB) into a 1 MiB ring, alternating tables.
+        var droppedSeen = 0
+        for n in 0..<20_000 {
+            guard case .stored(_, let dropped) = try ring.append([row(n, table: n % 2 == 0 ? "a" : "b",
+                                                                       descriptor: n % 2 == 0 ? a : b)]) else {
+                Issue.record("drop_oldest never reports full")
+                return
+            }
+            droppedSeen += dropped
+        }
+        let stats = try ring.stats()
+        #expect(stats.droppedTotal > 10_000)
+        #expect(Int(stats.droppedTotal) == droppedSeen)
+        #expect(stats.rows + Int(stats.droppedTotal) == 20_000)
+        let perTable = Dictionary(uniqueKeysWithValues: stats.tables.map { ($0.name, $0) })
+        #expect(perTable["a"]!.droppedTotal + perTable["b"]!.droppedTotal == stats.droppedTotal)
+        #expect(abs(perTable["a"]!.droppedTotal - perTable["b"]!.droppedTotal) <= 1)
+        // The survivors are exactly the newest rows.
+        let survivors = try (allPending(ring, table: "a") + allPending(ring, table: "b")).map(\.id).sorted()
+        #expect(survivors.count == stats.rows)
+        #expect(survivors == Array(survivors.first!...survivors.last!))
+        #expect(try allPending(ring, table: "b").last?.recordID == "rec-19999")
+        #expect(ringBytesOnDisk(dir.ringPath) <= 1 << 20)
+        // Drop counters survive a restart.
+        try ring.close()
+        let (reopened, _) = try ReadingRing.open(dir.configuration(maxBytes: 1 << 20))
+        #expect(try reopened.stats().droppedTotal == stats.droppedTotal)
+    }
+
+    @Test func pauseReturnsFullWithoutWritingAndResumesAfterAcks() throws {
+        let dir = try TemporaryDirectory()
+        let (ring, _) = try ReadingRing.open(dir.configuration(maxBytes: 1 << 20, onFull: .pause))
+        let d = try ring.descriptorID(table: "t", descriptor: descriptorBytes(1))
+        var stored = 0
+        var n = 0
+        while case .stored = try ring.append([row(n, table: "t", descriptor: d)]) {
+            stored += 1
+            n += 1
+            #expect(n < 100_000)
+            if n >= 100_000 { return }
+        }
+        let full = try ring.stats()
+        #expect(full.rows == stored && full.droppedTotal == 0 && full.isFull)
+        #expect(try ring.append([row(n, table: "t", descriptor: d)]) == .full)
+        #expect(try ring.stats().rows == stored)
+        #expect(ringBytesOnDisk(dir.ringPath) <= 1 << 20)
+
+        let batch = try ring.pending(table: "t", after: 0, maxRecords: 500, maxBytes: 1 << 20)
+        try ring.remove(ids: batch.map(\.id))
+        #expect(try ring.stats().isFull == false)
+        #expect(try ring.append([row(n, table: "t", descriptor: d)]) != .full)
+    }
+
+    @Test func rowsOlderThanMaxAgeAreDroppedAndCounted() throws {
+        let dir = try TemporaryDirectory()
+        let (ring, _) = try ReadingRing.open(dir.configuration(maxAge: .seconds(60)))
+        let d = try ring.descriptorID(table: "t", descriptor: descriptorBytes(1))
+        let start = testEpoch
+        // One row per second of "receive time", 0…299 s after start.
+        try mustStore(ring, (0..<300).map {
+            row($0, table: "t", descriptor: d, receivedAt: start + Int64($0) * 1_000_000 - Int64($0))
+        })
+        let now = start + 300 * 1_000_000
+        #expect(try ring.stats(now: now).oldestAgeSeconds == 300)
+        let report = try ring.enforceBounds(now: now)
+        // Rows received at or after now − 60 s stay: 240…299.
+        #expect(report.droppedByAge == 240)
+        let left = try allPending(ring, table: "t")
+        #expect(left.first?.recordID == "rec-240" && left.count == 60)
+        let stats = try ring.stats(now: now)
+        #expect(stats.droppedTotal == 240 && stats.tables.first?.droppedTotal == 240)
+        #expect(stats.oldestAgeSeconds == 60)
+        #expect(try ring.enforceBounds(now: now).droppedByAge == 0)
+    }
+
+    /// SIZE BOUND: 100k rows of 200 bytes (20 MB) through a 2 MiB ring. After every append the
+    /// database file plus its WAL, as stat() sees them, stay within max_bytes (documented slack 0).
+    @Test func diskUseNeverExceedsMaxBytes() throws {
+        let dir = try TemporaryDirectory()
+        let maxBytes: Int64 = 2 << 20
+        let (ring, _) = try ReadingRing.open(dir.configuration(maxBytes: maxBytes))
+        let d = try ring.descriptorID(table: "t", descriptor: descriptorBytes(1))
+        var peak: Int64 = 0, peakDB: Int64 = 0, peakWAL: Int64 = 0
+        var n = 0
+        while n < 100_000 {
+            // Mostly single rows (the MQTT path), every 10th append a batch of 50.
+            let count = n % 10 == 0 ? 50 : 1
+            try mustStore(ring, (n..<(n + count)).map { row($0, table: "t", descriptor: d) })
+            n += count
+            peak = max(peak, ringBytesOnDisk(dir.ringPath))
+            peakDB = max(peakDB, fileSize(dir.ringPath))
+            peakWAL = max(peakWAL, fileSize(dir.ringPath + "-wal"))
+            if n % 1000 < count { try ring.enforceBounds() }
+        }
+        print("size bound: max_bytes \(maxBytes), peak db+wal \(peak) (\(100 * peak / maxBytes)% of cap; peak db \(peakDB), peak wal \(peakWAL))")
+        #expect(peak <= maxBytes)
+        let rows = try allPending(ring, table: "t")
+        #expect(rows.last?.recordID == "rec-99999")
+        #expect(rows.count > 3000)  // the ring is actually used, not trimmed to nothing
+        #expect(rows.map(\.id) == Array(rows.first!.id...rows.last!.id))
+        let stats = try ring.stats()
+        #expect(stats.rows + Int(stats.droppedTotal) == 100_000)
+        #expect(stats.fillRatio <= 1)
+    }
+
+    /// DRAIN: fill a 20 MiB ring, then ack everything in batches of 1000 (the backlog after an
+    /// outage). The WAL must never balloon past the cap, and afterwards both files shrink.
+    @Test func drainShrinksFilesWithoutWALBalloon() throws {
+        let dir = try TemporaryDirectory()
+        let maxBytes: Int64 = 20 << 20
+        let (ring, _) = try ReadingRing.open(dir.configuration(maxBytes: maxBytes))
+        let d = try ring.descriptorID(table: "t", descriptor: descriptorBytes(1))
+        var n = 0
+        while try ring.stats().droppedTotal == 0 {
+            try mustStore(ring, (n..<(n + 100)).map { row($0, table: "t", descriptor: d) })
+            n += 100
+        }
+        let filled = ringBytesOnDisk(dir.ringPath)
+        #expect(filled > maxBytes * 3 / 4 && filled <= maxBytes)
+
+        var peakWAL: Int64 = 0, peakTotal: Int64 = 0, acks = 0
+        var cursor: Int64 = 0
+        while case let batch = try ring.pending(table: "t", after: cursor, maxRecords: 1000, maxBytes: 4 << 20),
+              let last = batch.last {
+            #expect(try ring.remove(table: "t", range: batch.first!.id...last.id) == batch.count)
+            cursor = last.id
+            acks += 1
+            if acks % 10 == 0 { try ring.enforceBounds() }
+            peakWAL = max(peakWAL, fileSize(dir.ringPath + "-wal"))
+            peakTotal = max(peakTotal, ringBytesOnDisk(dir.ringPath))
+        }
+        try ring.enforceBounds()
+        let stats = try ring.stats()
+        let dbAfter = fileSize(dir.ringPath), walAfter = fileSize(dir.ringPath + "-wal")
+        print("drain: filled \(filled) B, \(acks) acks, peak WAL \(peakWAL), peak total \(peakTotal), after: db \(dbAfter) wal \(walAfter)")
+        #expect(stats.rows == 0 && stats.tables.first?.ackedTotal == Int64(n) - stats.droppedTotal)
+        #expect(peakTotal <= maxBytes)
+        #expect(peakWAL <= min(maxBytes / 8, 4 << 20) * 3 / 2)
+        #expect(dbAfter < 1 << 20)
+        #expect(walAfter == 0)
+    }
+
+    /// stats() must stay cheap on a big backlog: no scans. 1M rows, then time it.
+    @Test func statsStayCheapWithOneMillionRows() throws {
+        let dir = try TemporaryDirectory()
+        let (ring, _) = try ReadingRing.open(dir.configuration(maxBytes: 1 << 30))
+        let d1 = try ring.descriptorID(table: "a", descriptor: descriptorBytes(1))
+        let d2 = try ring.descriptorID(table: "b", descriptor: descriptorBytes(1))
+        var fillClock = ContinuousClock.now
+        for chunk in 0..<1000 {
+            let base = chunk * 1000
+            try mustStore(ring, (base..<(base + 1000)).map {
+                row($0, table: $0 % 4 == 0 ? "b" : "a", descriptor: $0 % 4 == 0 ? d2 : d1, size: 24)
+            })
+        }
+        let fill = ContinuousClock.now - fillClock
+        let clock = ContinuousClock()
+        var stats = try ring.stats()
+        let statsTime = try clock.measure { for _ in 0..<100 { stats = try ring.stats() } } / 100
+        let boundsTime = try clock.measure { try ring.enforceBounds() }
+        try ring.close()
+        fillClock = .now
+        let (reopened, report) = try ReadingRing.open(dir.configuration(maxBytes: 1 << 30))
+        let openTime = ContinuousClock.now - fillClock
+        print("1M rows: fill \(fill) (1000-row appends), stats() \(statsTime), idle enforceBounds \(boundsTime), reopen \(openTime)")
+        #expect(stats.rows == 1_000_000)
+        #expect(stats.tables.map(\.rows) == [750_000, 250_000])
+        #expect(report.rows == 1_000_000)
+        #expect(try reopened.stats().rows == 1_000_000)
+        #expect(statsTime < .milliseconds(5))
+        #expect(boundsTime < .milliseconds(200))
+    }
+
+    @Test func loweredMaxBytesIsEnforcedAtOpen() throws {
+        let dir = try TemporaryDirectory()
+        do {
+            let (ring, _) = try ReadingRing.open(dir.configuration(maxBytes: 8 << 20))
+            let d = try ring.descriptorID(table: "t", descriptor: descriptorBytes(1))
+            for chunk in 0..<200 {
+                try mustStore(ring, (chunk * 100..<(chunk + 1) * 100).map { row($0, table: "t", descriptor: d) })
+            }
+            try ring.close()
+        }
+        #expect(fileSize(dir.ringPath) > 3 << 20)
+        let (ring, report) = try ReadingRing.open(dir.configuration(maxBytes: 2 << 20))
+        let stats = try ring.stats()
+        #expect(ringBytesOnDisk(dir.ringPath) <= 2 << 20)
+        #expect(stats.droppedTotal > 0 && report.rows == stats.rows)
+        #expect(try allPending(ring, table: "t").last?.recordID == "rec-19999")
+    }
+
+    @Test func quarantineCannotCrowdOutRows() throws {
+        let dir = try TemporaryDirectory()
+        let (ring, _) = try ReadingRing.open(dir.configuration(maxBytes: 1 << 20))
+        let d = try ring.descriptorID(table: "t", descriptor: descriptorBytes(1))
+        try mustStore(ring, (0..<100).map { row($0, table: "t", descriptor: d) })
+        // 400 KB of poison: more than a quarter of the ring's page budget.
+        for n in 0..<1000 {
+            try ring.quarantineUnmappable(table: "t", topic: "x", payload: payload(n, size: 400), reason: "bad",
+                                          receivedAt: testEpoch)
+        }
+        let report = try ring.enforceBounds()
+        let stats = try ring.stats()
+        #expect(report.quarantineDropped > 0)
+        #expect(stats.quarantineDroppedTotal == Int64(report.quarantineDropped))
+        #expect(stats.quarantineRows == 1000 - report.quarantineDropped)
+        #expect(stats.quarantineRows * 400 < (1 << 20) / 4)
+        #expect(stats.rows == 100)  // good rows untouched
+        #expect(try ring.quarantineList(limit: 1).first?.payload == payload(report.quarantineDropped, size: 400))
+    }
+
+    /// Not a pass/fail figure: single-row appends (one transaction each), as the MQTT thread does.
+    @Test(arguments: [RingConfiguration.SyncMode.normal, .full])
+    func singleRowAppendThroughput(sync: RingConfiguration.SyncMode) throws {
+        let dir = try TemporaryDirectory()
+        var configuration = dir.configuration()
+        configuration.sync = sync
+        let (ring, _) = try ReadingRing.open(configuration)
+        let d = try ring.descriptorID(table: "t", descriptor: descriptorBytes(1))
+        let rows = (0..<20_000).map { row($0, table: "t", descriptor: d) }
+        let elapsed = try ContinuousClock().measure {
+            for single in rows { try mustStore(ring, [single]) }
+        }
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        print("single-row append (sync=\(sync), 200 B): \(Int(Double(rows.count) / seconds)) rows/s, \(Int(seconds * 1e6 / Double(rows.count))) µs each")
+        #expect(try ring.stats().rows == rows.count)
+    }
+}
