@@ -8,7 +8,7 @@ final class TestBroker {
     var port: Int { ports[0] }
     var logPath: String { directory.appendingPathComponent("broker.log").path }
     private let configPath: String
-    private var process: Process?
+    private var process: ChildProcess?
 
     /// `body` receives the broker's directory and ports and returns the listener and security
     /// part of mosquitto.conf; the default is one anonymous listener without persistence.
@@ -43,12 +43,7 @@ final class TestBroker {
 
     /// Starts mosquitto and returns once every listener accepts TCP connections.
     func start() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/mosquitto")
-        process.arguments = ["-c", configPath]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try ChildProcess("/usr/sbin/mosquitto", ["-c", configPath])
         self.process = process
         for port in ports {
             let accepted = waitUntil(timeout: 10) { !process.isRunning || canConnect(port: port) }
@@ -62,7 +57,6 @@ final class TestBroker {
     func stop() {
         guard let process, process.isRunning else { return }
         process.terminate()
-        process.waitUntilExit()
         self.process = nil
     }
 
