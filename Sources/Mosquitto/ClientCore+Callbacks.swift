@@ -13,7 +13,7 @@ extension ClientCore {
             ClientCore.core(userdata).connectAcknowledged(result: result, sessionPresent: flags & 1 != 0)
         }
         mosquitto_disconnect_callback_set(handle) { _, userdata, result in
-            ClientCore.core(userdata).disconnected(result: result)
+            ClientCore.core(userdata).connectionEnded(result: result)
         }
         mosquitto_subscribe_callback_set(handle) { _, userdata, mid, count, granted in
             let grantedQoS = (0..<Int(count)).map { granted![$0] }
@@ -92,17 +92,22 @@ extension ClientCore {
         if allDone { onEvent(.subscribed) }
     }
 
-    private func disconnected(result: Int32) {
+    /// Reports the end of a connection or connection attempt once, from on_disconnect or
+    /// (when libmosquitto skipped the callback) from the network loop.
+    func connectionEnded(result: Int32) {
         let reason = result == 0 ? "disconnected by the client" : connectionFailureReason(result)
-        let (wasConnected, alreadyReported) = state.withLock { state -> (Bool, Bool) in
+        let (firstReport, wasConnected, refused) = state.withLock { state -> (Bool, Bool, Bool) in
+            let firstReport = !state.endOfAttemptReported
+            state.endOfAttemptReported = true
             let wasConnected = state.connected
             state.connected = false
             state.pendingSubscriptions = [:]
-            return (wasConnected, state.refusedThisAttempt)
+            return (firstReport, wasConnected, state.refusedThisAttempt)
         }
+        guard firstReport else { return }
         if wasConnected {
             onEvent(.disconnected(reason: reason))
-        } else if !alreadyReported && result != 0 {
+        } else if !refused && result != 0 {
             onEvent(.error("connecting to \(brokerAddress): \(reason)"))
         }
     }

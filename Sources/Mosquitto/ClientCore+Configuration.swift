@@ -72,17 +72,16 @@ extension ClientCore {
         }
     }
 
+    /// Debian's hashed directory of the system's trusted CAs (ca-certificates). libmosquitto
+    /// 2.0.11 refuses to connect with only MOSQ_OPT_TLS_USE_OS_CERTS ("used without specifying
+    /// cafile, capath or psk"), so "trust the system store" means this capath.
+    static let systemCertificateDirectory = "/etc/ssl/certs"
+
     private static func configureTLS(_ handle: OpaquePointer, _ tls: MQTTTLS) throws(MQTTError) {
-        if tls.caFile == nil {
-            try check(
-                mosquitto_int_option(handle, MOSQ_OPT_TLS_USE_OS_CERTS, 1),
-                "trusting the system certificate store")
-        }
-        if tls.caFile != nil || tls.certFile != nil {
-            try check(
-                mosquitto_tls_set(handle, tls.caFile, nil, tls.certFile, tls.keyFile, nil),
-                "loading TLS files (CA \(tls.caFile ?? "system store"), certificate \(tls.certFile ?? "none"))")
-        }
+        let caDirectory = tls.caFile == nil ? systemCertificateDirectory : nil
+        try check(
+            mosquitto_tls_set(handle, tls.caFile, caDirectory, tls.certFile, tls.keyFile, nil),
+            "loading TLS files (CA \(tls.caFile ?? caDirectory ?? ""), certificate \(tls.certFile ?? "none"))")
         if tls.insecureSkipVerify {
             try check(mosquitto_tls_insecure_set(handle, true), "disabling TLS host name checks")
             // SSL_VERIFY_NONE: also accept certificates no trusted CA signed.

@@ -44,6 +44,7 @@ extension ClientCore {
                     if state.phase != .running { return .exit }
                     if state.paused || MonotonicInstant.now < state.nextAttempt { return .wait }
                     state.refusedThisAttempt = false
+                    state.endOfAttemptReported = false
                     state.lastLibraryError = nil
                     return .connect
                 }
@@ -67,8 +68,10 @@ extension ClientCore {
                 if stopGraceExpired() { break }
                 continue
             }
-            // The socket is closed (on_disconnect has reported why) or was never usable.
+            // The connection is over. on_disconnect has usually said why, but not always: a
+            // failed TLS handshake inside mosquitto_loop() returns MOSQ_ERR_TLS without it.
             socketOpen = false
+            connectionEnded(result: result)
             state.withLock { state in
                 if state.paused || state.phase != .running {
                     state.nextAttempt = .now
@@ -109,3 +112,4 @@ extension ClientCore {
         return "\(text) (\(detail))"
     }
 }
+

@@ -24,6 +24,8 @@ struct ClientState {
     var stopRequestedAt: MonotonicInstant?
     /// The broker answered this attempt's CONNECT with a refusal, already reported.
     var refusedThisAttempt = false
+    /// The end of this attempt's connection has been reported (event sent or deliberately not).
+    var endOfAttemptReported = false
     /// The last MOSQ_LOG_ERR line of this attempt (OpenSSL's reason for a TLS failure).
     var lastLibraryError: String?
     var hasConnectedSinceStart = false

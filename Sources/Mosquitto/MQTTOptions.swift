@@ -66,7 +66,7 @@ public struct MQTTOptions: Sendable, CustomStringConvertible {
 }
 
 public struct MQTTTLS: Sendable {
-    /// PEM trust anchors for the broker certificate; nil trusts the system store.
+    /// PEM trust anchors for the broker certificate; nil trusts the system store (/etc/ssl/certs).
     public var caFile: String?
     /// Client certificate and key (PEM) for mutual TLS; both or neither.
     public var certFile: String?
