@@ -1,0 +1,114 @@
+import CMosquitto
+
+/// The C callbacks. All run on the network thread, inside mosquitto_loop(), so they may use
+/// `handle` without a lease; shared state goes through `state`. The lock is never held while
+/// calling into libmosquitto or into the user's handlers.
+extension ClientCore {
+    private static func core(_ userdata: UnsafeMutableRawPointer?) -> ClientCore {
+        Unmanaged<ClientCore>.fromOpaque(userdata!).takeUnretainedValue()
+    }
+
+    func installCallbacks() {
+        mosquitto_connect_with_flags_callback_set(handle) { _, userdata, result, flags in
+            ClientCore.core(userdata).connectAcknowledged(result: result, sessionPresent: flags & 1 != 0)
+        }
+        mosquitto_disconnect_callback_set(handle) { _, userdata, result in
+            ClientCore.core(userdata).connectionEnded(result: result)
+        }
+        mosquitto_subscribe_callback_set(handle) { _, userdata, mid, count, granted in
+            let grantedQoS = (0..<Int(count)).map { granted![$0] }
+            ClientCore.core(userdata).subscribeAcknowledged(mid: mid, grantedQoS: grantedQoS)
+        }
+        mosquitto_message_callback_set(handle) { _, userdata, message in
+            guard let message = message?.pointee else { return }
+            // libmosquitto frees the message when the callback returns: copy it out.
+            let payload: [UInt8] = message.payloadlen > 0
+                ? Array(UnsafeRawBufferPointer(start: message.payload, count: Int(message.payloadlen)))
+                : []
+            let copy = MQTTMessage(
+                topic: String(cString: message.topic), payload: payload,
+                qos: Int(message.qos), retained: message.retain, mid: message.mid)
+            // Synchronous on purpose: see MQTTClient's documentation on PUBACK timing.
+            ClientCore.core(userdata).onMessage(copy)
+        }
+        mosquitto_log_callback_set(handle) { _, userdata, level, text in
+            guard level == MOSQ_LOG_ERR, let text else { return }
+            let line = String(cString: text)
+            ClientCore.core(userdata).state.withLock { $0.lastLibraryError = line }
+        }
+    }
+
+    private func connectAcknowledged(result: Int32, sessionPresent: Bool) {
+        guard result == 0 else {
+            state.withLock { $0.refusedThisAttempt = true }
+            let reason = mosquitto_connack_string(result).map { String(cString: $0) } ?? "CONNACK code \(result)"
+            onEvent(.error("broker \(brokerAddress) refused the connection: \(reason)"))
+            return
+        }
+        let (unwanted, subscribe) = state.withLock { state -> (Bool, Bool) in
+            state.connected = true
+            state.failedAttempts = 0
+            let firstConnect = !state.hasConnectedSinceStart
+            state.hasConnectedSinceStart = true
+            let unwanted = state.paused || state.phase != .running
+            let subscribe = !sessionPresent || (firstConnect && options.subscribeOnFirstConnect)
+            return (unwanted, !unwanted && subscribe)
+        }
+        if unwanted {
+            // pause() or stop() raced with this connection attempt.
+            mosquitto_disconnect(handle)
+            return
+        }
+        onEvent(.connected(sessionPresent: sessionPresent))
+        if subscribe { subscribeAll() }
+    }
+
+    /// Sends one SUBSCRIBE per filter (each has its own QoS); `.subscribed` follows the last SUBACK.
+    private func subscribeAll() {
+        var pending: [Int32: String] = [:]
+        for subscription in options.subscriptions {
+            var mid: Int32 = 0
+            let result = mosquitto_subscribe(handle, &mid, subscription.filter, Int32(subscription.qos))
+            if result == Int32(MOSQ_ERR_SUCCESS.rawValue) {
+                pending[mid] = subscription.filter
+            } else {
+                onEvent(.error("subscribing to \(subscription.filter): \(mosquittoErrorText(result))"))
+            }
+        }
+        // SUBACKs are handled on this same thread, later: no race with this assignment.
+        state.withLock { $0.pendingSubscriptions = pending }
+    }
+
+    private func subscribeAcknowledged(mid: Int32, grantedQoS: [Int32]) {
+        let (filter, allDone) = state.withLock { state -> (String?, Bool) in
+            let filter = state.pendingSubscriptions.removeValue(forKey: mid)
+            return (filter, filter != nil && state.pendingSubscriptions.isEmpty)
+        }
+        guard let filter else { return }
+        // 0x80 in a SUBACK is the broker's "failure" (e.g. an ACL denies the filter).
+        if grantedQoS.contains(where: { $0 >= 0x80 }) {
+            onEvent(.error("broker \(brokerAddress) rejected the subscription to \(filter)"))
+        }
+        if allDone { onEvent(.subscribed) }
+    }
+
+    /// Reports the end of a connection or connection attempt once, from on_disconnect or
+    /// (when libmosquitto skipped the callback) from the network loop.
+    func connectionEnded(result: Int32) {
+        let reason = result == 0 ? "disconnected by the client" : connectionFailureReason(result)
+        let (firstReport, wasConnected, refused) = state.withLock { state -> (Bool, Bool, Bool) in
+            let firstReport = !state.endOfAttemptReported
+            state.endOfAttemptReported = true
+            let wasConnected = state.connected
+            state.connected = false
+            state.pendingSubscriptions = [:]
+            return (firstReport, wasConnected, state.refusedThisAttempt)
+        }
+        guard firstReport else { return }
+        if wasConnected {
+            onEvent(.disconnected(reason: reason))
+        } else if !refused && result != 0 {
+            onEvent(.error("connecting to \(brokerAddress): \(reason)"))
+        }
+    }
+}

@@ -1,0 +1,71 @@
+/// The agent's MQTT client: libmosquitto 2.0 on a dedicated network thread, with persistent
+/// sessions, automatic reconnects (capped exponential backoff, forever) and resubscription
+/// whenever the broker lost the session.
+///
+/// ## Threading and when the broker gets its PUBACK
+///
+/// `onMessage` and `onEvent` run **synchronously on the network thread**. While a handler runs,
+/// nothing is read from or written to the socket. For a QoS 1 message libmosquitto 2.0.x builds
+/// the PUBACK *before* calling `onMessage`, but in threaded mode (which this client always uses)
+/// it only queues it; the network thread writes it after `onMessage` has returned. So a handler
+/// that commits the message durably (e.g. a SQLite transaction) before returning has it on disk
+/// before the broker can see the PUBACK. `MosquittoTests` checks this ordering against a real
+/// broker. It holds for libmosquitto 2.0.x in threaded mode and is an implementation property,
+/// not a documented promise: the test guards it on upgrades.
+///
+/// Handlers must be quick and must not wait for the network thread: they may call `publish`,
+/// `pause` and `stop` (stop then returns at once and the thread ends after the handler).
+public final class MQTTClient: Sendable {
+    private let core: ClientCore
+
+    /// Validates the options and prepares the connection; nothing is sent before `start()`.
+    public init(
+        options: MQTTOptions,
+        onMessage: @escaping @Sendable (MQTTMessage) -> Void,
+        onEvent: @escaping @Sendable (MQTTEvent) -> Void
+    ) throws(MQTTError) {
+        core = try ClientCore(options: options, onMessage: onMessage, onEvent: onEvent)
+    }
+
+    deinit {
+        core.stop()
+    }
+
+    /// Starts the network thread, which connects and keeps reconnecting until `stop()`.
+    /// Connection failures are reported as `.error` events, not thrown. Calling it again is a no-op.
+    public func start() throws(MQTTError) {
+        try core.start()
+    }
+
+    /// Queues a message; thread-safe. QoS 1/2 messages queued while disconnected are sent after
+    /// the next connect (libmosquitto keeps them); QoS 0 fails with `.notConnected`.
+    public func publish(topic: String, payload: [UInt8], qos: Int = 1, retain: Bool = false) throws(MQTTError) {
+        try core.publish(topic: topic, payload: payload, qos: qos, retain: retain)
+    }
+
+    /// Stops taking messages: disconnects cleanly and stays away until `resume()`. The broker
+    /// keeps the persistent session and queues QoS 1 messages meanwhile (up to its
+    /// max_queued_messages). The will is not published. Messages already in flight may still
+    /// reach `onMessage` shortly after this returns; they must be handled like any other.
+    public func pause() {
+        core.pause()
+    }
+
+    /// Reconnects after `pause()`, at once.
+    public func resume() {
+        core.resume()
+    }
+
+    /// Sends a clean DISCONNECT (queued after anything published before, so a final retained
+    /// "offline" status reaches the broker first; the broker then does NOT publish the will),
+    /// ends the network thread and frees libmosquitto's handle. Waits up to about 2 s for the
+    /// DISCONNECT to go out. Idempotent; afterwards `publish` throws `.stopped`.
+    public func stop() {
+        core.stop()
+    }
+
+    /// A CONNACK was accepted and the connection has not ended since.
+    public var isConnected: Bool {
+        core.isConnected
+    }
+}
