@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .library(name: "ZerobusClient", targets: ["ZerobusClient"]),
         .library(name: "DynamicProtobuf", targets: ["DynamicProtobuf"]),
+        .executable(name: "zerobus-edge", targets: ["zerobus-edge"]),
         .executable(name: "zerobus-example", targets: ["zerobus-example"]),
     ],
     dependencies: [
@@ -65,7 +66,20 @@ let package = Package(
         // The agent's long-running jobs and OS integration (health server, sd_notify, signals).
         .target(
             name: "AgentServices",
-            dependencies: ["AgentCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "AgentCore", "ReadingRing", "Mosquitto", "ZerobusClient", "DynamicProtobuf",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // The daemon and its commands (run, check-config, status, quarantine).
+        .executableTarget(
+            name: "zerobus-edge",
+            dependencies: [
+                "AgentServices", "AgentCore", "ReadingRing",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(

@@ -1,0 +1,208 @@
+import AgentCore
+import Glibc
+import Logging
+import Mosquitto
+import ReadingRing
+import Synchronization
+import ZerobusClient
+
+/// The daemon: MQTT intake → ring → one uplink per table, plus health, bounds and systemd.
+///
+/// Start order: ring, uplinks, health, then MQTT intake; shutdown goes the other way: intake
+/// stops first, uplinks flush what is in flight (bounded), the ring closes last and keeps
+/// the rest for the next start.
+public final class AgentRuntime: Sendable {
+    public static let version = "0.1.0"
+
+    let configuration: AgentConfiguration
+    let logger: Logger
+    let ring: ReadingRing
+    let intake: Intake
+    let uplinks: [TableUplink]
+    let mqtt: MQTTClient
+    let health: HealthPublisher
+    private let mqttState = Shared(MQTTLinkState())
+
+    struct MQTTLinkState: Sendable {
+        var connected = false
+        var paused = false
+    }
+
+    /// Builds everything; nothing runs until `run`.
+    public init(configuration: AgentConfiguration, logger: Logger) throws(AgentError) {
+        self.configuration = configuration
+        self.logger = logger
+        try Self.makeDataDirectory(configuration.agent.dataDirectory)
+        let ring = try Self.openRing(configuration, logger: logger)
+        self.ring = ring
+
+        var routes: [Intake.Route] = []
+        for table in configuration.tables {
+            let compiled = try CompiledTable(table)
+            do {
+                let id = try ring.descriptorID(table: compiled.name, descriptor: compiled.descriptorBytes)
+                routes.append(Intake.Route(table: compiled, descriptorID: id))
+            } catch {
+                throw AgentError("cannot register the descriptor of \(compiled.name): \(error)")
+            }
+        }
+
+        let uplinkFactory = try UplinkFactory(configuration: configuration, logger: logger)
+        uplinks = routes.map { uplinkFactory.uplink(for: $0.table, ring: ring) }
+
+        let mqttStateRef = mqttState
+        let pauseIntake = PauseSwitch()
+        intake = Intake(
+            routes: routes, ring: ring, gatewayID: configuration.agent.gatewayID,
+            recordIDs: RecordIDGenerator(gatewayID: configuration.agent.gatewayID, startMicros: ReadingRing.now()),
+            logger: logger, onFull: { pauseIntake.trigger() })
+        let intakeRef = intake
+        do {
+            mqtt = try MQTTClient(
+                options: MQTTSettings.options(configuration),
+                onMessage: { intakeRef.handle($0) },
+                onEvent: { event in
+                    switch event {
+                    case .connected(let sessionPresent):
+                        mqttStateRef.withLock { $0.connected = true }
+                        logger.info("MQTT connected", metadata: ["session_present": "\(sessionPresent)"])
+                    case .disconnected(let reason):
+                        mqttStateRef.withLock { $0.connected = false }
+                        logger.warning("MQTT disconnected", metadata: ["reason": "\(reason)"])
+                    case .subscribed:
+                        logger.info("MQTT subscribed")
+                    case .error(let message):
+                        logger.warning("MQTT error", metadata: ["error": "\(message)"])
+                    }
+                })
+        } catch {
+            throw AgentError("mqtt: \(error)")
+        }
+        let mqttRef = mqtt
+        pauseIntake.set {
+            mqttStateRef.withLock { $0.paused = true }
+            logger.warning("buffer full (on_full = pause): pausing MQTT intake")
+            mqttRef.pause()
+        }
+        health = HealthPublisher(
+            configuration: configuration, ring: ring, uplinks: uplinks, intake: intake,
+            mqttConnected: { mqttStateRef.withLock { $0.connected } }, logger: logger)
+    }
+
+    /// Runs until SIGTERM/SIGINT arrives on `signals`. SIGHUP is acknowledged in the log:
+    /// table changes need a restart (the ring keeps every buffered row with its descriptor).
+    public func run(signals: AsyncStream<ProcessSignal>) async throws(AgentError) {
+        let notifier = SystemdNotifier.fromProcessEnvironment()
+        try health.startServer()
+        await withTaskGroup(of: Void.self) { group in
+            for uplink in uplinks {
+                group.addTask { await uplink.run() }
+            }
+            group.addTask { await self.housekeeping() }
+            group.addTask { await self.health.run(notifier: notifier, publish: { self.publishStatus($0) }) }
+            do {
+                try mqtt.start()
+            } catch {
+                logger.error("MQTT client failed to start", metadata: ["error": "\(error)"])
+            }
+            try? notifier.ready()
+            logger.info("zerobus-edge running", metadata: [
+                "version": "\(Self.version)", "tables": "\(uplinks.count)", "gateway_id": "\(configuration.agent.gatewayID)",
+            ])
+
+            for await signal in signals {
+                if signal == .hangup {
+                    logger.notice("SIGHUP: configuration reload is not supported; restart the service to apply changes")
+                    continue
+                }
+                logger.info("stopping", metadata: ["signal": "\(signal)"])
+                break
+            }
+            try? notifier.stopping()
+            await shutdown()
+            group.cancelAll()
+        }
+        health.stopServer()
+        try? ring.close()
+        logger.info("stopped")
+    }
+
+    /// Stop intake, let uplinks flush in-flight batches for a bounded time, write the final health.
+    private func shutdown() async {
+        publishStatus(health.offlineDocument())
+        mqtt.stop()
+        _ = intake.writeHeld()
+        for uplink in uplinks { await uplink.stop() }
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline {
+            var busy = false
+            for uplink in uplinks where await uplink.isBusy { busy = true }
+            if !busy { break }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        await health.writeFinal()
+    }
+
+    /// Every second: bounds of the ring, and resuming a paused intake once there is room.
+    private func housekeeping() async {
+        while !Task.isCancelled {
+            do {
+                let report = try ring.enforceBounds()
+                if report.droppedByAge + report.droppedBySize > 0 {
+                    logger.warning("buffer bounds enforced: rows dropped", metadata: [
+                        "by_age": "\(report.droppedByAge)", "by_size": "\(report.droppedBySize)",
+                    ])
+                }
+            } catch {
+                logger.error("cannot enforce buffer bounds", metadata: ["error": "\(error)"])
+            }
+            if intake.writeHeld(), mqttState.withLock({ $0.paused }) {
+                mqttState.withLock { $0.paused = false }
+                logger.info("buffer has room again: resuming MQTT intake")
+                mqtt.resume()
+            }
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+
+    private func publishStatus(_ document: String) {
+        guard let topic = configuration.health.mqttTopic else { return }
+        try? mqtt.publish(topic: topic, payload: Array(document.utf8), qos: 1, retain: true)
+    }
+
+    static func makeDataDirectory(_ path: String) throws(AgentError) {
+        var current = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            current += "/" + part
+            if mkdir(current, 0o700) != 0 && errno != EEXIST {
+                throw AgentError("agent.data_dir \(path): cannot create \(current): \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+
+    static func openRing(_ configuration: AgentConfiguration, logger: Logger) throws(AgentError) -> ReadingRing {
+        let buffer = configuration.buffer
+        let ringConfiguration = RingConfiguration(
+            path: configuration.agent.dataDirectory + "/buffer.db", maxBytes: buffer.maxBytes, maxAge: buffer.maxAge,
+            onFull: buffer.onFull == .pause ? .pause : .dropOldest, sync: buffer.sync == .full ? .full : .normal)
+        do {
+            let (ring, report) = try ReadingRing.open(ringConfiguration)
+            if let moved = report.movedAsideTo {
+                logger.error("buffer file was unreadable and has been moved aside; starting with an empty buffer", metadata: [
+                    "moved_to": "\(moved)", "reason": "\(report.corruptionReason ?? "")",
+                ])
+            }
+            if report.rows > 0 { logger.info("resuming with buffered rows", metadata: ["rows": "\(report.rows)"]) }
+            return ring
+        } catch {
+            throw AgentError("cannot open the buffer \(ringConfiguration.path): \(error)")
+        }
+    }
+}
+
+/// Lets the intake ask for a pause before the MQT client that pauses exists.
+final class PauseSwitch: Sendable {
+    private let action = Shared<(@Sendable () -> Void)?>(nil)
+    func set(_ newAction: @escaping @Sendable () -> Void) { action.withLock { $0 = newAction } }
+    func trigger() { action.value?() }
+}

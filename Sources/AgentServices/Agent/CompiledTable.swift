@@ -1,0 +1,91 @@
+import AgentCore
+import DynamicProtobuf
+import Glibc
+import ReadingRing
+
+/// One `[[table]]` made ready for the data path: its routes, its row mapper and the
+/// descriptor rows are encoded with (registered in the ring, so buffered rows keep it).
+struct CompiledTable: Sendable {
+    let configuration: TableConfiguration
+    let name: String
+    let mapper: RowMapper
+    let descriptor: MessageDescriptor
+    let descriptorBytes: [UInt8]
+
+    /// Builds the descriptor from the configured columns or the `.descriptor` file.
+    init(_ configuration: TableConfiguration) throws(AgentError) {
+        self.configuration = configuration
+        name = configuration.name.description
+        switch configuration.schema {
+        case .columns(let mappings):
+            let schema = TableSchema(tableName: name, columns: mappings.map(\.column))
+            do {
+                descriptor = try MessageDescriptor(schema: schema)
+            } catch {
+                throw AgentError("table \(name): \(error)")
+            }
+            mapper = configuration.rowMapper() ?? RowMapper(mappings: mappings, format: configuration.format)
+        case .descriptor(let path, let message):
+            let bytes = try Self.readFile(path, for: name)
+            do {
+                descriptor = try MessageDescriptor.load(descriptorSet: bytes, messageName: message)
+            } catch {
+                throw AgentError("table \(name): descriptor \(path): \(error)")
+            }
+            mapper = configuration.rowMapper()
+                ?? RowMapper(descriptorFields: descriptor.fields.map(Self.column(for:)), format: configuration.format)
+        }
+        descriptorBytes = descriptor.serializedDescriptorProto()
+    }
+
+    func matches(topic: String) -> Bool {
+        configuration.topics.contains { $0.matches(topic) }
+    }
+
+    /// The Unity Catalog view of a protobuf field, so JSON maps onto descriptor-file tables.
+    static func column(for field: FieldDescriptor) -> Column {
+        func scalar(_ field: FieldDescriptor) -> ColumnType {
+            if let message = field.message {
+                if field.isMap, message.fields.count == 2 {
+                    return .map(key: scalar(message.fields[0]), value: scalar(message.fields[1]))
+                }
+                return .struct(message.fields.map(column(for:)))
+            }
+            switch field.type {
+            case .string: return .string
+            case .bytes: return .binary
+            case .double: return .double
+            case .float: return .float
+            case .bool: return .boolean
+            case .int64, .sint64, .sfixed64, .uint64, .fixed64: return .bigint
+            default: return .int
+            }
+        }
+        let base = field.columnType ?? scalar(field)
+        let type: ColumnType = field.isRepeated && !field.isMap && field.columnType == nil ? .array(base) : base
+        return Column(name: field.name, type: type, nullable: !field.isRequired)
+    }
+
+    static func readFile(_ path: String, for table: String) throws(AgentError) -> [UInt8] {
+        guard let file = fopen(path, "rb") else {
+            throw AgentError("table \(table): cannot read descriptor file \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = fread(&chunk, 1, chunk.count, file)
+            if count <= 0 { break }
+            bytes.append(contentsOf: chunk[0..<count])
+        }
+        return bytes
+    }
+}
+
+/// A failure of the agent itself (configuration that cannot be put to work, a ring that
+/// cannot be opened); the message is for operators.
+public struct AgentError: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,168 @@
+import AgentCore
+import Logging
+import ReadingRing
+import Synchronization
+
+/// Assembles the health document every `health.interval_s` and publishes it: the health file,
+/// the retained MQTT status topic, `/healthz` `/readyz` `/metrics`, and the systemd watchdog.
+/// It reads only local state, so it keeps telling the truth while the uplink is down.
+final class HealthPublisher: Sendable {
+    private let configuration: AgentConfiguration
+    private let ring: ReadingRing
+    private let uplinks: [TableUplink]
+    private let intake: Intake
+    private let mqttConnected: @Sendable () -> Bool
+    private let logger: Logger
+    private let latest: Shared<HealthSnapshot>
+    private let server: HealthHTTPServer?
+    private let history = Mutex(History())
+
+    private struct History {
+        var previous: HealthReport?
+        var stateSince = ReadingRing.now() / 1_000_000
+        var everConnected = false
+    }
+
+    init(
+        configuration: AgentConfiguration, ring: ReadingRing, uplinks: [TableUplink], intake: Intake,
+        mqttConnected: @escaping @Sendable () -> Bool, logger: Logger
+    ) {
+        self.configuration = configuration
+        self.ring = ring
+        self.uplinks = uplinks
+        self.intake = intake
+        self.mqttConnected = mqttConnected
+        self.logger = logger
+        let initial = HealthReport(
+            gatewayID: configuration.agent.gatewayID, state: .offline, since: ReadingRing.now() / 1_000_000,
+            mqtt: .init(connected: false, messagesTotal: 0),
+            zerobus: .init(connected: false, lastAckAt: nil, offlineForSeconds: 0, reconnectsTotal: 0, lastError: nil),
+            buffer: .init(rows: 0, bytes: 0, maxBytes: Int(configuration.buffer.maxBytes), fillRatio: 0, oldestAgeSeconds: 0,
+                          droppedTotal: 0, quarantinedTotal: 0),
+            tables: [], version: AgentRuntime.version)
+        let latest = Shared(HealthSnapshot(report: initial, readiness: .notReady("starting")))
+        self.latest = latest
+        server = configuration.health.httpListen.flatMap { listen in
+            (try? HealthListenAddress.parse(listen.description)).flatMap { address in
+                address.map { HealthHTTPServer(address: $0, snapshot: { latest.value }) }
+            }
+        }
+    }
+
+    func startServer() throws(AgentError) {
+        guard let server else { return }
+        do {
+            let port = try server.start()
+            logger.info("health endpoint listening", metadata: ["port": "\(port)"])
+        } catch {
+            throw AgentError("\(error)")
+        }
+    }
+
+    func stopServer() { server?.stop() }
+
+    /// Publishes every interval; pings the systemd watchdog at half its interval.
+    func run(notifier: SystemdNotifier, publish: @escaping @Sendable (String) -> Void) async {
+        let interval = configuration.health.interval
+        let watchdog = notifier.watchdogInterval.map { $0 / 2 }
+        let tick = min(interval, watchdog ?? interval)
+        var nextReport = ContinuousClock.now
+        while !Task.isCancelled {
+            if ContinuousClock.now >= nextReport {
+                let snapshot = await refresh()
+                writeFile(snapshot.report.jsonString())
+                publish(snapshot.report.jsonString())
+                nextReport = ContinuousClock.now + interval
+            }
+            if watchdog != nil { try? notifier.watchdog() }
+            try? await Task.sleep(for: tick)
+        }
+    }
+
+    /// Builds a fresh report from the ring, the intake and the uplinks.
+    @discardableResult
+    func refresh() async -> HealthSnapshot {
+        let now = ReadingRing.now()
+        var statuses: [UplinkStatus] = []
+        for uplink in uplinks { statuses.append(await uplink.currentStatus()) }
+        let stats = try? ring.stats(now: now)
+        let connected = !statuses.isEmpty && statuses.allSatisfy(\.connected)
+        let lastAck = statuses.compactMap(\.lastAckAt).max()
+        let downSince = statuses.filter { !$0.connected }.compactMap(\.disconnectedSince).min()
+        let lastError = statuses.compactMap(\.lastError).last
+
+        var report = history.withLock { history in
+            HealthReport(
+                gatewayID: configuration.agent.gatewayID, state: .online, since: history.stateSince,
+                mqtt: .init(connected: mqttConnected(), messagesTotal: intake.counters.messages),
+                zerobus: .init(
+                    connected: connected, lastAckAt: lastAck.map { $0 / 1_000_000 },
+                    offlineForSeconds: connected ? 0 : Int(max(0, now - (downSince ?? now)) / 1_000_000),
+                    reconnectsTotal: statuses.reduce(0) { $0 + $1.reconnects }, lastError: connected ? nil : lastError),
+                buffer: Self.buffer(stats, maxBytes: configuration.buffer.maxBytes),
+                tables: Self.tables(stats, previous: history.previous, names: configuration.tables.map(\.name.description),
+                                    interval: configuration.health.interval),
+                version: AgentRuntime.version)
+        }
+        let snapshot = history.withLock { history -> HealthSnapshot in
+            let verdict = HealthStateRule().evaluate(report, previous: history.previous)
+            if let previous = history.previous, previous.state != verdict.state {
+                history.stateSince = now / 1_000_000
+            }
+            report.state = verdict.state
+            report.since = history.stateSince
+            let readiness = HealthReadiness.evaluate(report, previous: history.previous)
+            history.previous = report
+            return HealthSnapshot(report: report, readiness: readiness)
+        }
+        latest.withLock { $0 = snapshot }
+        return snapshot
+    }
+
+    func offlineDocument() -> String {
+        #"{"state":"offline","gateway_id":"\#(configuration.agent.gatewayID)"}"#
+    }
+
+    /// The last document on disk says offline, with the final backlog, once the agent stopped.
+    func writeFinal() async {
+        var report = await refresh().report
+        report.state = .offline
+        report.mqtt.connected = false
+        report.zerobus.connected = false
+        writeFile(report.jsonString())
+    }
+
+    private func writeFile(_ document: String) {
+        guard let path = configuration.health.file else { return }
+        do {
+            try AtomicFileWriter.write(path: path, contents: document + "\n", mode: 0o644)
+        } catch {
+            logger.warning("cannot write the health file", metadata: ["path": "\(path)", "error": "\(error)"])
+        }
+    }
+
+    private static func buffer(_ stats: RingStats?, maxBytes: Int64) -> HealthReport.BufferStatus {
+        guard let stats else {
+            return .init(rows: 0, bytes: 0, maxBytes: Int(maxBytes), fillRatio: 0, oldestAgeSeconds: 0, droppedTotal: 0, quarantinedTotal: 0)
+        }
+        return .init(
+            rows: stats.rows, bytes: Int(stats.bytesOnDisk), maxBytes: Int(stats.maxBytes), fillRatio: stats.fillRatio,
+            oldestAgeSeconds: Int(stats.oldestAgeSeconds ?? 0), droppedTotal: Int(stats.droppedTotal),
+            quarantinedTotal: Int(stats.quarantinedTotal))
+    }
+
+    private static func tables(
+        _ stats: RingStats?, previous: HealthReport?, names: [String], interval: Duration
+    ) -> [HealthReport.TableStatus] {
+        let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
+        return names.map { name in
+            let table = stats?.tables.first { $0.name == name }
+            let acked = Int(table?.ackedTotal ?? 0)
+            let before = previous?.tables.first { $0.name == name }?.ackedTotal ?? acked
+            return .init(
+                name: name, rows: table?.rows ?? 0, ackedTotal: acked,
+                ratePerSecond: seconds > 0 ? Double(max(0, acked - before)) / seconds : 0,
+                droppedTotal: Int(table?.droppedTotal ?? 0), quarantinedTotal: Int(table?.quarantinedTotal ?? 0))
+        }
+    }
+}

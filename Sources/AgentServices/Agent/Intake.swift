@@ -1,0 +1,172 @@
+import AgentCore
+import DynamicProtobuf
+import Logging
+import Mosquitto
+import ReadingRing
+import Synchronization
+
+/// MQTT message → routes → rows → the ring, on libmosquitto's network thread.
+///
+/// Every message is committed to SQLite *before* `handle` returns, and libmosquitto 2.0 only
+/// writes the QoS 1 PUBACK after the handler returned (see `MQTTClient`), so the broker never
+/// drops a message the ring does not hold. One message may feed several tables; all its rows go
+/// in one transaction. Payloads that cannot be mapped go to the quarantine with the reason.
+final class Intake: Sendable {
+    struct Route: Sendable {
+        let table: CompiledTable
+        let descriptorID: Int64
+    }
+
+    struct Counters: Sendable {
+        var messages = 0
+        var unrouted = 0
+        var quarantined = 0
+    }
+
+    private let routes: [Route]
+    private let ring: ReadingRing
+    private let gatewayID: String
+    private let recordIDs: RecordIDGenerator
+    private let logger: Logger
+    private let state = Mutex(State())
+    /// Called (on the MQTT thread) when the ring is full in `pause` mode.
+    private let onFull: @Sendable () -> Void
+
+    private struct State {
+        var counters = Counters()
+        /// Rows of messages taken while the ring was full (pause mode): written first when room returns.
+        var held: [NewRow] = []
+    }
+
+    init(
+        routes: [Route], ring: ReadingRing, gatewayID: String, recordIDs: RecordIDGenerator, logger: Logger,
+        onFull: @escaping @Sendable () -> Void
+    ) {
+        self.routes = routes
+        self.ring = ring
+        self.gatewayID = gatewayID
+        self.recordIDs = recordIDs
+        self.logger = logger
+        self.onFull = onFull
+    }
+
+    var counters: Counters { state.withLock { $0.counters } }
+    var isHolding: Bool { state.withLock { !$0.held.isEmpty } }
+
+    func handle(_ message: MQTTMessage) {
+        let receivedAt = ReadingRing.now()
+        let recordID = recordIDs.next()
+        let context = MessageContext(receivedAtMicros: receivedAt, gatewayID: gatewayID, recordID: recordID)
+        var rows: [NewRow] = []
+        var matched = false
+        for route in routes where route.table.matches(topic: message.topic) {
+            matched = true
+            do {
+                let payload = try encode(message, for: route.table, context: context)
+                rows.append(NewRow(
+                    table: route.table.name, descriptorID: route.descriptorID, recordID: recordID,
+                    receivedAt: receivedAt, payload: payload))
+            } catch {
+                quarantine(message, table: route.table.name, reason: error.description, receivedAt: receivedAt)
+            }
+        }
+        state.withLock { $0.counters.messages += 1 }
+        guard matched else {
+            state.withLock { $0.counters.unrouted += 1 }
+            logger.debug("message matches no table", metadata: ["topic": "\(message.topic)"])
+            return
+        }
+        store(rows)
+    }
+
+    private func encode(_ message: MQTTMessage, for table: CompiledTable, context: MessageContext) throws(IntakeError) -> [UInt8] {
+        let output: RowMapper.Output
+        do {
+            output = try table.mapper.map(topic: message.topic, payload: message.payload, context: context)
+        } catch {
+            throw IntakeError(description: error.reason)
+        }
+        switch output {
+        case .row(let values):
+            do {
+                return try table.descriptor.encode(values)
+            } catch {
+                throw IntakeError(description: "cannot encode row: \(error)")
+            }
+        case .encoded(let bytes):
+            // Pre-encoded protobuf: check it parses against the table's descriptor before accepting it.
+            do {
+                _ = try table.descriptor.decode(bytes)
+            } catch {
+                throw IntakeError(description: "payload is not a valid \(table.descriptor.name) message: \(error)")
+            }
+            return bytes
+        }
+    }
+
+    private func quarantine(_ message: MQTTMessage, table: String, reason: String, receivedAt: Int64) {
+        state.withLock { $0.counters.quarantined += 1 }
+        logger.warning("payload quarantined", metadata: ["table": "\(table)", "topic": "\(message.topic)", "reason": "\(reason)"])
+        do {
+            _ = try ring.quarantineUnmappable(
+                table: table, topic: message.topic, payload: message.payload, reason: reason, receivedAt: receivedAt)
+        } catch {
+            logger.error("cannot write to the quarantine", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Commits rows, or holds them (and asks for intake to pause) when the ring is full.
+    private func store(_ rows: [NewRow]) {
+        guard !rows.isEmpty else { return }
+        let holding = state.withLock { state -> Bool in
+            guard !state.held.isEmpty else { return false }
+            state.held.append(contentsOf: rows)
+            return true
+        }
+        if holding { return }
+        do {
+            if case .full = try ring.append(rows) {
+                state.withLock { $0.held.append(contentsOf: rows) }
+                onFull()
+            }
+        } catch {
+            // A disk that refuses writes: keep the rows in memory so the message is not lost
+            // while its PUBACK goes out; retried by `writeHeld`.
+            logger.error("cannot append to the ring", metadata: ["error": "\(error)"])
+            state.withLock { $0.held.append(contentsOf: rows) }
+            onFull()
+        }
+    }
+
+    /// Writes rows held while the ring was full. Returns true when nothing is held any more.
+    func writeHeld() -> Bool {
+        let held = state.withLock { $0.held }
+        guard !held.isEmpty else { return true }
+        do {
+            guard case .stored = try ring.append(held) else { return false }
+        } catch {
+            return false
+        }
+        state.withLock { $0.held.removeFirst(held.count) }
+        return state.withLock { $0.held.isEmpty }
+    }
+}
+
+struct IntakeError: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// `record_id`s: unique per reading and stable across resends (they are stored with the row).
+/// `<gateway>-<start time µs, base 36>-<sequence>`: distinct across restarts without any state.
+final class RecordIDGenerator: Sendable {
+    private let prefix: String
+    private let sequence = Atomic<Int64>(0)
+
+    init(gatewayID: String, startMicros: Int64) {
+        prefix = "\(gatewayID)-\(String(startMicros, radix: 36))-"
+    }
+
+    func next() -> String {
+        prefix + String(sequence.add(1, ordering: .relaxed).newValue)
+    }
+}

@@ -1,0 +1,111 @@
+import AgentCore
+import ReadingRing
+
+/// `zerobus-edge quarantine list|retry|purge`, on the ring file (safe while the daemon runs:
+/// SQLite WAL lets both processes in).
+public struct QuarantineTool {
+    let configuration: AgentConfiguration
+    let ring: ReadingRing
+
+    public init(configuration: AgentConfiguration) throws(AgentError) {
+        self.configuration = configuration
+        ring = try AgentRuntime.openRing(configuration, logger: .init(label: "zerobus-edge.quarantine"))
+    }
+
+    /// One JSON object per entry, newest last.
+    public func listJSON(limit: Int) throws -> String {
+        let entries = try ring.quarantineList(limit: limit)
+        let objects = entries.map { entry in
+            "{\"id\":\(entry.id),\"table\":\(JSONText.quote(entry.table)),\"topic\":\(entry.topic.map(JSONText.quote) ?? "null")"
+                + ",\"kind\":\(JSONText.quote(entry.kind == .rejected ? "rejected" : "unmappable"))"
+                + ",\"reason\":\(JSONText.quote(entry.reason)),\"received_at\":\(entry.receivedAt)"
+                + ",\"record_id\":\(entry.recordID.map(JSONText.quote) ?? "null"),\"payload_bytes\":\(entry.payload.count)}"
+        }
+        return "[" + objects.joined(separator: ",") + "]"
+    }
+
+    public func listText(limit: Int) throws -> String {
+        let entries = try ring.quarantineList(limit: limit)
+        guard !entries.isEmpty else { return "quarantine is empty" }
+        return entries.map { entry in
+            let kind = entry.kind == .rejected ? "rejected" : "unmappable"
+            return "#\(entry.id) \(entry.table) \(kind) topic=\(entry.topic ?? "-") bytes=\(entry.payload.count): \(entry.reason)"
+        }.joined(separator: "\n")
+    }
+
+    /// Puts entries back: rejected rows as they were; unmappable payloads mapped again with the
+    /// current configuration (those that still fail return to the quarantine with the new reason).
+    public func retry() throws -> (requeued: Int, stillFailing: Int) {
+        let tables = try configuration.tables.map { table throws(AgentError) in try CompiledTable(table) }
+        var requeued = 0
+        var failing = 0
+        for entry in try ring.quarantineTake(ids: nil) {
+            if entry.kind == .rejected, let descriptorID = entry.descriptorID {
+                _ = try ring.append([NewRow(
+                    table: entry.table, descriptorID: descriptorID, recordID: entry.recordID ?? "",
+                    receivedAt: entry.receivedAt, payload: entry.payload)])
+                requeued += 1
+                continue
+            }
+            guard let table = tables.first(where: { $0.name == entry.table }) else {
+                _ = try ring.quarantineUnmappable(
+                    table: entry.table, topic: entry.topic ?? "", payload: entry.payload,
+                    reason: "table no longer configured", receivedAt: entry.receivedAt)
+                failing += 1
+                continue
+            }
+            let context = MessageContext(
+                receivedAtMicros: entry.receivedAt, gatewayID: configuration.agent.gatewayID,
+                recordID: entry.recordID ?? "\(configuration.agent.gatewayID)-q\(entry.id)")
+            do {
+                let payload: [UInt8]
+                switch try table.mapper.map(topic: entry.topic ?? "", payload: entry.payload, context: context) {
+                case .row(let values): payload = try table.descriptor.encode(values)
+                case .encoded(let bytes): payload = bytes
+                }
+                let descriptorID = try ring.descriptorID(table: table.name, descriptor: table.descriptorBytes)
+                _ = try ring.append([NewRow(
+                    table: table.name, descriptorID: descriptorID, recordID: context.recordID,
+                    receivedAt: entry.receivedAt, payload: payload)])
+                requeued += 1
+            } catch {
+                _ = try ring.quarantineUnmappable(
+                    table: entry.table, topic: entry.topic ?? "", payload: entry.payload, reason: "\(error)",
+                    receivedAt: entry.receivedAt)
+                failing += 1
+            }
+        }
+        return (requeued, failing)
+    }
+
+    public func purge() throws -> Int {
+        try ring.quarantinePurge()
+    }
+}
+
+extension AgentRuntime {
+    /// Compiles every table's descriptor (for `check-config`): catches what the TOML alone cannot.
+    public static func validateTables(_ configuration: AgentConfiguration) throws(AgentError) {
+        for table in configuration.tables { _ = try CompiledTable(table) }
+    }
+}
+
+enum JSONText {
+    static func quote(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}

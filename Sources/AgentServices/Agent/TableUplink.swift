@@ -1,0 +1,310 @@
+import DynamicProtobuf
+import Logging
+import ReadingRing
+import ZerobusClient
+
+/// Streams one table's rows from the ring to Zerobus over `streams` parallel lanes.
+///
+/// Invariants:
+/// - A row leaves the ring only after the server acknowledged the request that carried it.
+/// - Every batch holds rows of one descriptor; a lane opens a new stream when it changes.
+/// - A batch the server rejects as a data error (INVALID_ARGUMENT, OUT_OF_RANGE) is resent as a
+///   *probe*: alone, waited for, and split in halves on rejection, until single bad rows are
+///   isolated and quarantined. The other rows keep flowing; nothing blocks the table.
+/// - Connection trouble is handled inside `ZerobusStream` (it recovers forever); auth and other
+///   terminal errors back off here (auth slower) and open a fresh stream, forever.
+actor TableUplink {
+    struct Batch: Sendable {
+        let rows: [StoredRow]
+        /// Sent alone and waited for, so a rejection names this batch.
+        let probe: Bool
+        var ids: [Int64] { rows.map(\.id) }
+        var descriptorID: Int64 { rows[0].descriptorID }
+    }
+
+    let table: CompiledTable
+    let ring: ReadingRing
+    let client: ZerobusClient
+    let headers: any HeadersProvider
+    let streamConfiguration: StreamConfiguration
+    let backoff: BackoffPolicy
+    let logger: Logger
+    let clock = ContinuousClock()
+
+    /// Highest row id handed to a lane; rows after it are unclaimed.
+    private var cursor: Int64 = 0
+    /// Batches to send before new rows: unacked work of failed streams, and probes.
+    private var requeued: [Batch] = []
+    /// Per lane: requests on the wire (stream offset → row ids), oldest first.
+    private var inflight: [[(offset: Int64, batch: Batch)]]
+    private var openLanes: Set<Int> = []
+    /// The current stream of each lane, for health.
+    private var streams: [Int: ZerobusStream] = [:]
+    /// Requests one lane may have unacked; keeps memory flat while the cloud is away.
+    static let maxInflightBatches = 16
+    private var stopping = false
+    private(set) var status = UplinkStatus()
+
+    init(
+        table: CompiledTable, ring: ReadingRing, client: ZerobusClient, headers: any HeadersProvider,
+        streamConfiguration: StreamConfiguration, backoff: BackoffPolicy, logger: Logger
+    ) {
+        self.table = table
+        self.ring = ring
+        self.client = client
+        self.headers = headers
+        self.streamConfiguration = streamConfiguration
+        self.backoff = backoff
+        self.logger = logger
+        inflight = Array(repeating: [], count: max(1, table.configuration.streams))
+    }
+
+    /// Runs every lane until `stop` (or cancellation).
+    func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            for lane in inflight.indices {
+                group.addTask { await self.runLane(lane) }
+            }
+        }
+    }
+
+    /// No new batches; lanes flush what is in flight (bounded by the caller) and close.
+    func stop() {
+        stopping = true
+    }
+
+    // MARK: - Lanes
+
+    /// Lanes still running or requests still unacked (shutdown waits for this to clear).
+    var isBusy: Bool { runningLanes > 0 }
+    private var runningLanes = 0
+
+    private func runLane(_ lane: Int) async {
+        runningLanes += 1
+        defer { runningLanes -= 1 }
+        var failures = 0
+        while !stopping && !Task.isCancelled {
+            do {
+                try await session(lane)
+                failures = 0
+            } catch let error as ZerobusError {
+                failures += 1
+                recordFailure(error, lane: lane)
+                // Credentials that were refused even after a fresh token: slow down harder.
+                let attempt = error.isAuthRejection ? failures + 2 : failures - 1
+                try? await Task.sleep(for: backoff.delay(attempt: attempt))
+            } catch {
+                failures += 1
+                recordFailure(ZerobusError(.transport, "\(error)"), lane: lane)
+                try? await Task.sleep(for: backoff.delay(attempt: failures - 1))
+            }
+        }
+    }
+
+    /// One stream's life: send batches until the table stops or the stream fails for good.
+    private func session(_ lane: Int) async throws {
+        var stream: ZerobusStream?
+        var acks: Task<Void, Never>?
+        defer { acks?.cancel() }
+        do {
+            while !Task.isCancelled {
+                // Bounded work in flight per lane: during an outage rows stay in the ring, not in memory.
+                if inflight[lane].count >= Self.maxInflightBatches {
+                    try await Task.sleep(for: .milliseconds(5))
+                    continue
+                }
+                guard let batch = try nextBatch() else {
+                    if stopping { break }
+                    try await Task.sleep(for: idleWait())
+                    continue
+                }
+                if let current = stream, current.format != format(of: batch) {
+                    try await current.flush()
+                    try await current.close()
+                    stream = nil
+                }
+                if stream == nil {
+                    let opened = try await openStream(for: batch)
+                    stream = opened
+                    streams[lane] = opened
+                    markOpen(lane, true)
+                    acks?.cancel()
+                    acks = Task { await self.consumeAcknowledgements(of: opened, lane: lane) }
+                }
+                guard let stream else { continue }
+                guard let offset = try await stream.ingest(batch: batch.rows.map(\.payload)) else { continue }
+                inflight[lane].append((offset, batch))
+                if batch.probe {
+                    try await stream.waitForOffset(offset)
+                    acknowledge(lane: lane, upTo: offset)
+                }
+            }
+            if let stream {
+                try await stream.flush()
+                acknowledge(lane: lane, upTo: await stream.lastAckedOffset)
+                try await stream.close()
+            }
+            markOpen(lane, false)
+        } catch {
+            markOpen(lane, false)
+            let failure = (error as? ZerobusError) ?? ZerobusError(.transport, "\(error)")
+            if let stream { acknowledge(lane: lane, upTo: await stream.lastAckedOffset) }
+            recover(lane: lane, after: failure)
+            if let stream { try? await stream.close() }
+            throw failure
+        }
+    }
+
+    private func format(of batch: Batch) -> RecordFormat {
+        .proto(descriptor: (try? ring.descriptor(id: batch.descriptorID)) ?? table.descriptorBytes)
+    }
+
+    private func openStream(for batch: Batch) async throws -> ZerobusStream {
+        try await client.createStream(
+            table: table.name, format: format(of: batch), headers: headers, configuration: streamConfiguration)
+    }
+
+    private func consumeAcknowledgements(of stream: ZerobusStream, lane: Int) async {
+        for await offset in stream.acknowledgements {
+            acknowledge(lane: lane, upTo: offset)
+        }
+    }
+
+    // MARK: - Books
+
+    /// The next batch: requeued work first, then unclaimed rows once a batch is full or has lingered.
+    private func nextBatch() throws -> Batch? {
+        if !requeued.isEmpty { return requeued.removeFirst() }
+        guard !stopping else { return nil }
+        let configuration = table.configuration
+        let rows = try ring.pending(
+            table: table.name, after: cursor, maxRecords: configuration.batchMaxRecords,
+            maxBytes: configuration.batchMaxBytes)
+        guard let first = rows.first, let last = rows.last else { return nil }
+        let full = rows.count >= configuration.batchMaxRecords
+            || rows.reduce(0, { $0 + $1.payload.count }) * 10 >= configuration.batchMaxBytes * 9
+        let lingered = ReadingRing.now() - first.receivedAt >= Self.micros(configuration.linger)
+        guard full || lingered else { return nil }
+        cursor = last.id
+        return Batch(rows: rows, probe: false)
+    }
+
+    private func idleWait() -> Duration {
+        min(table.configuration.linger, .milliseconds(50))
+    }
+
+    private func acknowledge(lane: Int, upTo offset: Int64) {
+        var done: [Int64] = []
+        while let first = inflight[lane].first, first.offset <= offset {
+            inflight[lane].removeFirst()
+            done.append(contentsOf: first.batch.ids)
+        }
+        guard !done.isEmpty else { return }
+        do {
+            _ = try ring.remove(ids: done)
+            status.lastAckAt = ReadingRing.now()
+            status.ackedSinceStart += done.count
+        } catch {
+            logger.error("cannot remove acknowledged rows", metadata: ["table": "\(table.name)", "error": "\(error)"])
+        }
+    }
+
+    /// After a stream failed: its unacked batches go back in front, in order. A data error makes
+    /// the first of them a probe (or splits a failed probe, or quarantines a single bad row).
+    private func recover(lane: Int, after error: ZerobusError) {
+        var unacked = inflight[lane].map(\.batch)
+        inflight[lane].removeAll()
+        guard !unacked.isEmpty else { return }
+        if Self.isDataError(error) {
+            let suspect = unacked.removeFirst()
+            if suspect.rows.count == 1 && suspect.probe {
+                quarantine(suspect, reason: error.description)
+            } else if suspect.probe {
+                let half = suspect.rows.count / 2
+                unacked.insert(contentsOf: [
+                    Batch(rows: Array(suspect.rows[..<half]), probe: true),
+                    Batch(rows: Array(suspect.rows[half...]), probe: true),
+                ], at: 0)
+            } else {
+                unacked.insert(Batch(rows: suspect.rows, probe: true), at: 0)
+            }
+        }
+        requeued.insert(contentsOf: unacked, at: 0)
+    }
+
+    private func quarantine(_ batch: Batch, reason: String) {
+        logger.warning("row rejected by the server, quarantined", metadata: ["table": "\(table.name)", "reason": "\(reason)"])
+        do {
+            _ = try ring.quarantine(rowIDs: batch.ids, reason: reason)
+            status.quarantinedSinceStart += batch.rows.count
+        } catch {
+            logger.error("cannot quarantine rows", metadata: ["table": "\(table.name)", "error": "\(error)"])
+            requeued.append(batch)
+        }
+    }
+
+    static func isDataError(_ error: ZerobusError) -> Bool {
+        error.code == .grpcStatus(3) || error.code == .grpcStatus(11)
+    }
+
+    private func recordFailure(_ error: ZerobusError, lane: Int) {
+        status.lastError = error.description
+        status.failures += 1
+        logger.warning("uplink failed, retrying", metadata: ["table": "\(table.name)", "lane": "\(lane)", "error": "\(error)"])
+    }
+
+    /// The status with the link state read from the streams themselves (a stream that is
+    /// recovering from an outage is not connected).
+    func currentStatus() async -> UplinkStatus {
+        var connected = false
+        var recoveries = 0
+        for stream in streams.values {
+            if await stream.isOpen { connected = true }
+            recoveries += await stream.statistics.recoveries
+        }
+        var result = status
+        result.reconnects += recoveries
+        if connected != linkUp {
+            linkUp = connected
+            if connected { status.connectedSince = ReadingRing.now() } else { status.disconnectedSince = ReadingRing.now() }
+        }
+        result.connected = connected
+        result.connectedSince = status.connectedSince
+        result.disconnectedSince = status.disconnectedSince
+        return result
+    }
+
+    private var linkUp = false
+
+    private func markOpen(_ lane: Int, _ open: Bool) {
+        if open {
+            openLanes.insert(lane)
+            status.reconnects += status.everConnected ? 1 : 0
+            status.everConnected = true
+        } else {
+            openLanes.remove(lane)
+            if let stream = streams.removeValue(forKey: lane) {
+                Task { status.reconnects += await stream.statistics.recoveries }
+            }
+        }
+    }
+
+    static func micros(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
+    }
+}
+
+/// What health reporting needs to know about a table's uplink.
+struct UplinkStatus: Sendable {
+    var connected = false
+    var everConnected = false
+    var connectedSince: Int64?
+    var disconnectedSince: Int64? = ReadingRing.now()
+    var lastAckAt: Int64?
+    var reconnects = 0
+    var failures = 0
+    var lastError: String?
+    var ackedSinceStart = 0
+    var quarantinedSinceStart = 0
+}

@@ -1,0 +1,77 @@
+import AgentCore
+import GRPCTransport
+import Logging
+import Mosquitto
+import ReadingRing
+import ZerobusClient
+
+/// Builds the Zerobus side from the configuration: one client, one credentials provider
+/// (shared, so OAuth tokens are cached across tables' streams), one uplink per table.
+struct UplinkFactory {
+    let client: ZerobusClient
+    let headers: any HeadersProvider
+    let streamConfiguration: StreamConfiguration
+    let backoff: BackoffPolicy
+    let logger: Logger
+
+    init(configuration: AgentConfiguration, logger: Logger) throws(AgentError) {
+        let zerobus = configuration.zerobus
+        var transport = TransportOptions()
+        transport.extraCAFile = zerobus.caFile
+        transport.userAgent = "zerobus-edge/\(AgentRuntime.version)"
+        transport.proxy = zerobus.proxy(forHost: zerobus.endpoint.host).map { .url($0.url) } ?? .none
+        do {
+            client = try ZerobusClient(endpoint: zerobus.endpoint.url, transport: transport, logger: logger)
+        } catch {
+            throw AgentError("zerobus.endpoint: \(error)")
+        }
+        switch zerobus.auth {
+        case .token(let token):
+            headers = BearerTokenProvider(token: token)
+        case .oauth(let clientID, let clientSecret, let workspaceURL):
+            var tokenTransport = transport
+            tokenTransport.proxy = zerobus.proxy(forHost: workspaceURL.host).map { .url($0.url) } ?? .none
+            headers = OAuthTokenProvider(
+                workspaceURL: workspaceURL.url, zerobusEndpoint: zerobus.endpoint.url, clientID: clientID,
+                clientSecret: clientSecret, transport: tokenTransport)
+        }
+        backoff = BackoffPolicy(initial: configuration.retry.initialBackoff, maximum: configuration.retry.maxBackoff)
+        var streamConfiguration = StreamConfiguration()
+        // Connection loss and retryable statuses are ridden out inside the stream, forever.
+        streamConfiguration.recovery = .forever(backoff: backoff)
+        streamConfiguration.maxInflightRequests = TableUplink.maxInflightBatches * 2
+        self.streamConfiguration = streamConfiguration
+        self.logger = logger
+    }
+
+    func uplink(for table: CompiledTable, ring: ReadingRing) -> TableUplink {
+        TableUplink(
+            table: table, ring: ring, client: client, headers: headers, streamConfiguration: streamConfiguration,
+            backoff: backoff, logger: logger)
+    }
+}
+
+/// `[mqtt]` → libmosquitto options; the will publishes `{"state":"offline"}` on the status topic.
+enum MQTTSettings {
+    static func options(_ configuration: AgentConfiguration) -> MQTTOptions {
+        let mqtt = configuration.mqtt
+        var subscriptions: [MQTTSubscription] = []
+        for table in configuration.tables {
+            for filter in table.topics where !subscriptions.contains(where: { $0.filter == filter.text }) {
+                subscriptions.append(MQTTSubscription(filter: filter.text, qos: mqtt.qos))
+            }
+        }
+        let tls = mqtt.broker.useTLS
+            ? MQTTTLS(caFile: mqtt.caFile, certFile: mqtt.certFile, keyFile: mqtt.keyFile)
+            : nil
+        let will = configuration.health.mqttTopic.map {
+            MQTTWill(topic: $0, payload: Array(#"{"state":"offline"}"#.utf8), qos: 1, retain: true)
+        }
+        return MQTTOptions(
+            host: mqtt.broker.host, port: mqtt.broker.port, tls: tls, clientID: mqtt.clientID,
+            cleanSession: mqtt.cleanSession, keepalive: mqtt.keepAliveSeconds, username: mqtt.username,
+            password: mqtt.password, subscriptions: subscriptions, will: will,
+            reconnectDelayMin: configuration.retry.initialBackoff, reconnectDelayMax: configuration.retry.maxBackoff,
+            subscribeOnFirstConnect: true)
+    }
+}

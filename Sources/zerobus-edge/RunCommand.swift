@@ -1,0 +1,52 @@
+import AgentCore
+import AgentServices
+import ArgumentParser
+import Logging
+
+extension ZerobusEdge {
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run the agent (the daemon).")
+
+        @OptionGroup var options: ConfigOption
+
+        func run() async throws {
+            // Before any other thread exists, so every thread inherits the blocked signals.
+            let signals: SignalListener
+            do {
+                signals = try SignalListener.start(signals: [.terminate, .interrupt, .hangup])
+            } catch {
+                Output.error("cannot install signal handling: \(error)")
+                throw ExitCode(1)
+            }
+            let configuration = try options.load()
+            LoggingBootstrap.configure(level: LoggingBootstrap.level(named: configuration.agent.logLevel.rawValue) ?? .info)
+            let logger = Logger(label: "zerobus-edge")
+            do {
+                let agent = try AgentRuntime(configuration: configuration, logger: logger)
+                try await agent.run(signals: signals.signals)
+            } catch {
+                logger.critical("\(error)")
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct CheckConfig: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "check-config", abstract: "Validate the configuration without starting anything.")
+
+        @OptionGroup var options: ConfigOption
+
+        func run() throws {
+            let configuration = try options.load()
+            do {
+                try AgentRuntime.validateTables(configuration)
+            } catch {
+                Output.error("\(options.config): \(error)")
+                throw ExitCode(2)
+            }
+            Output.line(configuration.summary())
+            Output.line("configuration OK")
+        }
+    }
+}

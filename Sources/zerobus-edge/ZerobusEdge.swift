@@ -1,0 +1,30 @@
+import AgentCore
+import AgentServices
+import ArgumentParser
+
+/// `zerobus-edge`: MQTT → bounded SQLite ring → Databricks Zerobus Ingest.
+/// Exit codes: 0 ok, 2 usage or configuration error, 1 runtime failure.
+@main
+struct ZerobusEdge: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "zerobus-edge",
+        abstract: "Stream MQTT sensor readings into Databricks Delta tables through Zerobus Ingest.",
+        version: AgentRuntime.version,
+        subcommands: [Run.self, CheckConfig.self, Status.self, Quarantine.self])
+}
+
+/// `--config PATH`, shared by every command.
+struct ConfigOption: ParsableArguments {
+    @Option(name: .long, help: "Path of agent.toml.")
+    var config: String = AgentConfiguration.defaultPath
+
+    /// Loads and validates the configuration; prints every problem and exits 2 on error.
+    func load() throws -> AgentConfiguration {
+        do {
+            return try AgentConfiguration.load(path: config, environment: AgentConfiguration.processEnvironment())
+        } catch {
+            for problem in error.errors { Output.error(problem.description) }
+            throw ExitCode(2)
+        }
+    }
+}
