@@ -112,6 +112,16 @@ public final class ReadingRing: Sendable {
         try withStore { try $0.append(rows) }
     }
 
+    /// Stores the rows of one MQTT message together with its delivery mark, in one transaction.
+    public func append(_ rows: [NewRow], delivery: Delivery) throws -> AppendOutcome {
+        try withStore { try $0.append(rows, delivery: delivery) }
+    }
+
+    /// True when `delivery` repeats a message committed on an earlier connection (see `Delivery`).
+    public func isRedelivery(_ delivery: Delivery) throws -> Bool {
+        try withStore { try $0.isRedelivery(delivery) }
+    }
+
     /// Up to `maxRecords` rows of `table` with id > `after`, in id order, stopping before
     /// `maxBytes` of payload would be exceeded (the first row always comes) and before the
     /// descriptor changes.

@@ -43,6 +43,11 @@ enum RingDatabase {
             payload BLOB NOT NULL,
             record_id TEXT,
             descriptor_id INTEGER);
+        CREATE TABLE IF NOT EXISTS deliveries(
+            mid INTEGER PRIMARY KEY,
+            epoch INTEGER NOT NULL,
+            hash INTEGER NOT NULL
+        );
         CREATE TABLE IF NOT EXISTS counters(
             table_name TEXT NOT NULL,
             name TEXT NOT NULL,

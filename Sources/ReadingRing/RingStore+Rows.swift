@@ -60,7 +60,17 @@ extension RingStore {
 
     // MARK: Append
 
-    func append(_ rows: [NewRow]) throws -> AppendOutcome {
+    /// Whether a message with this packet id and content was already committed on an earlier
+    /// connection: the broker redelivering a message whose PUBACK was lost (see `Delivery`).
+    func isRedelivery(_ delivery: Delivery) throws -> Bool {
+        try findDelivery.withReset { find in
+            try find.bind(Int64(delivery.packetID), at: 1)
+            guard try find.step() == .row else { return false }
+            return find.int64(0) < delivery.connectionEpoch && find.int64(1) == delivery.contentHash
+        }
+    }
+
+    func append(_ rows: [NewRow], delivery: Delivery? = nil) throws -> AppendOutcome {
         var tableIDs: [Int64] = []
         tableIDs.reserveCapacity(rows.count)
         var incoming: Int64 = 0
@@ -78,6 +88,14 @@ extension RingStore {
             return .full
         }
         let dropped = try write { () throws -> Int in
+            if let delivery {
+                try recordDelivery.withReset { record in
+                    try record.bind(Int64(delivery.packetID), at: 1)
+                    try record.bind(delivery.connectionEpoch, at: 2)
+                    try record.bind(delivery.contentHash, at: 3)
+                    try record.step()
+                }
+            }
             for (offset, row) in rows.enumerated() {
                 try insertRow.withReset { insert in
                     try insert.bind(first + Int64(offset), at: 1)

@@ -42,6 +42,8 @@ final class RingStore {
     let begin: SQLiteStatement
     let commit: SQLiteStatement
     let insertRow: SQLiteStatement
+    let recordDelivery: SQLiteStatement
+    let findDelivery: SQLiteStatement
     let pageCounts: SQLiteStatement
     let pendingRows: SQLiteStatement
     let deleteRow: SQLiteStatement
@@ -61,6 +63,9 @@ final class RingStore {
         insertRow = try db.prepare(
             "INSERT INTO rows(id, table_id, descriptor_id, record_id, received_at, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             persistent: true)
+        recordDelivery = try db.prepare(
+            "INSERT OR REPLACE INTO deliveries(mid, epoch, hash) VALUES (?1, ?2, ?3)", persistent: true)
+        findDelivery = try db.prepare("SELECT epoch, hash FROM deliveries WHERE mid = ?1", persistent: true)
         pageCounts = try db.prepare(
             "SELECT page_count, freelist_count FROM pragma_page_count(), pragma_freelist_count()", persistent: true)
         pendingRows = try db.prepare(

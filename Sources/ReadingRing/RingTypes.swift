@@ -142,3 +142,24 @@ public enum RingError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
+
+/// What identifies one QoS 1 delivery from the broker, stored with the message's rows.
+///
+/// If the agent dies after committing a message but before libmosquitto wrote its PUBACK,
+/// the broker redelivers it on the next connection with the same packet id. Such a message
+/// (same packet id, same content hash, committed on an *earlier* connection) is recognised and
+/// not stored twice. A packet id is reused by the broker only after 65535 later messages, which
+/// overwrite the mark, so a new reading is not mistaken for a redelivery.
+public struct Delivery: Sendable, Equatable {
+    public var packetID: Int32
+    /// Increases with every connection (e.g. the connect time in µs), also across restarts.
+    public var connectionEpoch: Int64
+    /// A hash of topic and payload.
+    public var contentHash: Int64
+
+    public init(packetID: Int32, connectionEpoch: Int64, contentHash: Int64) {
+        self.packetID = packetID
+        self.connectionEpoch = connectionEpoch
+        self.contentHash = contentHash
+    }
+}

@@ -64,6 +64,7 @@ public final class AgentRuntime: Sendable {
                 onEvent: { event in
                     switch event {
                     case .connected(let sessionPresent):
+                        intakeRef.connected()
                         mqttStateRef.withLock { $0.connected = true }
                         logger.info("MQTT connected", metadata: ["session_present": "\(sessionPresent)"])
                     case .disconnected(let reason):

@@ -21,6 +21,8 @@ final class Intake: Sendable {
         var messages = 0
         var unrouted = 0
         var quarantined = 0
+        /// Messages the broker delivered again after a crash, already in the ring: not stored twice.
+        var redelivered = 0
     }
 
     private let routes: [Route]
@@ -36,6 +38,13 @@ final class Intake: Sendable {
         var counters = Counters()
         /// Rows of messages taken while the ring was full (pause mode): written first when room returns.
         var held: [NewRow] = []
+        /// Identifies the current MQTT connection for `Delivery` marks (connect time, µs).
+        var connectionEpoch: Int64 = 0
+    }
+
+    /// Called on every CONNACK.
+    func connected() {
+        state.withLock { $0.connectionEpoch = ReadingRing.now() }
     }
 
     init(
@@ -54,6 +63,13 @@ final class Intake: Sendable {
     var isHolding: Bool { state.withLock { !$0.held.isEmpty } }
 
     func handle(_ message: MQTTMessage) {
+        let delivery = deliveryMark(message)
+        if let delivery, (try? ring.isRedelivery(delivery)) == true {
+            state.withLock { $0.counters.redelivered += 1 }
+            logger.info("message redelivered by the broker is already buffered; not stored twice",
+                        metadata: ["topic": "\(message.topic)", "mid": "\(message.mid)"])
+            return
+        }
         let receivedAt = ReadingRing.now()
         let recordID = recordIDs.next()
         let context = MessageContext(receivedAtMicros: receivedAt, gatewayID: gatewayID, recordID: recordID)
@@ -76,7 +92,18 @@ final class Intake: Sendable {
             logger.debug("message matches no table", metadata: ["topic": "\(message.topic)"])
             return
         }
-        store(rows)
+        store(rows, delivery: delivery)
+    }
+
+    private func deliveryMark(_ message: MQTTMessage) -> Delivery? {
+        guard message.qos > 0, !message.retained, message.mid != 0 else { return nil }
+        // FNV-1a over topic, a separator and payload.
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in message.topic.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        hash = (hash ^ 0xff) &* 0x100_0000_01b3
+        for byte in message.payload { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        let epoch = state.withLock { $0.connectionEpoch }
+        return Delivery(packetID: message.mid, connectionEpoch: epoch, contentHash: Int64(bitPattern: hash))
     }
 
     private func encode(_ message: MQTTMessage, for table: CompiledTable, context: MessageContext) throws(IntakeError) -> [UInt8] {
@@ -116,7 +143,7 @@ final class Intake: Sendable {
     }
 
     /// Commits rows, or holds them (and asks for intake to pause) when the ring is full.
-    private func store(_ rows: [NewRow]) {
+    private func store(_ rows: [NewRow], delivery: Delivery?) {
         guard !rows.isEmpty else { return }
         let holding = state.withLock { state -> Bool in
             guard !state.held.isEmpty else { return false }
@@ -125,7 +152,8 @@ final class Intake: Sendable {
         }
         if holding { return }
         do {
-            if case .full = try ring.append(rows) {
+            let outcome = try delivery.map { try ring.append(rows, delivery: $0) } ?? ring.append(rows)
+            if case .full = outcome {
                 state.withLock { $0.held.append(contentsOf: rows) }
                 onFull()
             }
