@@ -94,20 +94,13 @@ final class ClientCore: @unchecked Sendable {
         try check(result, operation)
     }
 
+    /// Only sets the flag: the network thread sends the DISCONNECT itself (see
+    /// `sendCleanDisconnect`), within one loop tick.
     func pause() {
-        let mustDisconnect = state.withLock { state -> Bool in
-            guard state.phase == .created || state.phase == .running, !state.paused else { return false }
+        state.withLock { state in
+            guard state.phase == .created || state.phase == .running else { return }
             state.paused = true
-            guard state.phase == .running else { return false }
-            state.leases += 1
-            return true
         }
-        guard mustDisconnect else { return }
-        // A clean DISCONNECT: the broker keeps the persistent session, queues for it, and does
-        // not publish the will. Fails harmlessly (MOSQ_ERR_NO_CONN) if not connected; a connect
-        // in progress is cut off in the CONNACK callback instead.
-        mosquitto_disconnect(handle)
-        releaseLease()
     }
 
     func resume() {
@@ -120,17 +113,17 @@ final class ClientCore: @unchecked Sendable {
     }
 
     func stop() {
-        enum Step { case destroyNow, disconnect, wait }
+        enum Step { case destroyNow, wait }
         let step = state.withLock { state -> Step in
             switch state.phase {
             case .created:
                 state.phase = .stopped
                 return .destroyNow
             case .running:
+                // The network thread sees this within one loop tick, sends DISCONNECT and ends.
                 state.phase = .stopping
                 state.stopRequestedAt = .now
-                state.leases += 1
-                return .disconnect
+                return .wait
             case .stopping, .stopped:
                 return .wait
             }
@@ -142,10 +135,6 @@ final class ClientCore: @unchecked Sendable {
             mosquitto_destroy(handle)
             state.withLock { $0.handleDestroyed = true }
             return
-        case .disconnect:
-            // Queued behind anything published before, so those bytes reach the broker first.
-            mosquitto_disconnect(handle)
-            releaseLease()
         case .wait:
             break
         }
