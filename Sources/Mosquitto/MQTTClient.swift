@@ -37,16 +37,19 @@ public final class MQTTClient: Sendable {
         try core.start()
     }
 
-    /// Queues a message; thread-safe. QoS 1/2 messages queued while disconnected are sent after
-    /// the next connect (libmosquitto keeps them); QoS 0 fails with `.notConnected`.
+    /// Queues a message; thread-safe, also from the handlers. While disconnected (or paused),
+    /// QoS 1/2 messages are kept in memory by libmosquitto, without limit, and sent after the
+    /// next connect (lost if the process ends first); QoS 0 fails with `.notConnected`. Check
+    /// `isConnected` before publishing periodic status to avoid a stale backlog.
     public func publish(topic: String, payload: [UInt8], qos: Int = 1, retain: Bool = false) throws(MQTTError) {
         try core.publish(topic: topic, payload: payload, qos: qos, retain: retain)
     }
 
-    /// Stops taking messages: disconnects cleanly and stays away until `resume()`. The broker
-    /// keeps the persistent session and queues QoS 1 messages meanwhile (up to its
-    /// max_queued_messages). The will is not published. Messages already in flight may still
-    /// reach `onMessage` shortly after this returns; they must be handled like any other.
+    /// Stops taking messages: disconnects cleanly (within one 100 ms loop tick) and stays away
+    /// until `resume()`. The broker keeps the persistent session and queues QoS 1 messages
+    /// meanwhile, up to its max_queued_messages/max_queued_bytes (mosquitto's default: 1000
+    /// messages; beyond that it drops them). The will is not published. Messages already read
+    /// may still reach `onMessage` after this returns; they must be handled like any other.
     public func pause() {
         core.pause()
     }
@@ -56,10 +59,12 @@ public final class MQTTClient: Sendable {
         core.resume()
     }
 
-    /// Sends a clean DISCONNECT (queued after anything published before, so a final retained
+    /// Sends a clean DISCONNECT (after anything published before, so a final retained
     /// "offline" status reaches the broker first; the broker then does NOT publish the will),
-    /// ends the network thread and frees libmosquitto's handle. Waits up to about 2 s for the
-    /// DISCONNECT to go out. Idempotent; afterwards `publish` throws `.stopped`.
+    /// ends the network thread and frees libmosquitto's handle. Takes effect within one loop
+    /// tick (100 ms) and waits for the broker to close its side, at most about 2 s more.
+    /// Idempotent; afterwards `publish` throws `.stopped`. Messages the handler has not seen
+    /// were not acknowledged and stay with the broker's session.
     public func stop() {
         core.stop()
     }
