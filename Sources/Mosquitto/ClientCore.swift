@@ -10,8 +10,8 @@ private let libraryInitResult: Int32 = mosquitto_lib_init()
 /// `@unchecked Sendable`: `handle` is an OpaquePointer. The network thread uses it freely;
 /// other threads use it only between `acquireLease()` and `releaseLease()`, and it is destroyed
 /// exactly once, after the network thread has ended and no lease is held (or, if the client
-/// never started, by `stop()`/`deinit` once no lease is held). libmosquitto serialises
-/// concurrent publish/disconnect calls with its own mutexes (`mosquitto_threaded_set(true)`).
+/// never started, by `stop()`/`deinit` once no lease is held). Other threads only publish,
+/// which libmosquitto serialises with its own mutexes (`mosquitto_threaded_set(true)`).
 /// Everything mutable lives in `state`.
 final class ClientCore: @unchecked Sendable {
     let handle: OpaquePointer
@@ -20,7 +20,8 @@ final class ClientCore: @unchecked Sendable {
     let onEvent: @Sendable (MQTTEvent) -> Void
     let state = Monitor(ClientState())
 
-    /// How long `stop()` lets the network thread flush the DISCONNECT before closing anyway.
+    /// After DISCONNECT, how long the network thread waits for the broker to close its side
+    /// (and, when stopping, for the connection to end) before closing anyway.
     static let disconnectGrace = Duration.seconds(2)
 
     init(

@@ -6,15 +6,20 @@
 ///
 /// `onMessage` and `onEvent` run **synchronously on the network thread**. While a handler runs,
 /// nothing is read from or written to the socket. For a QoS 1 message libmosquitto 2.0.x builds
-/// the PUBACK *before* calling `onMessage`, but in threaded mode (which this client always uses)
-/// it only queues it; the network thread writes it after `onMessage` has returned. So a handler
-/// that commits the message durably (e.g. a SQLite transaction) before returning has it on disk
-/// before the broker can see the PUBACK. `MosquittoTests` checks this ordering against a real
-/// broker. It holds for libmosquitto 2.0.x in threaded mode and is an implementation property,
-/// not a documented promise: the test guards it on upgrades.
+/// the PUBACK *before* calling `onMessage`, but in threaded mode (which this client uses at all
+/// times except the instant it writes a DISCONNECT, never during a handler) it only queues it;
+/// the network thread writes it after `onMessage` has returned. So a handler that commits the
+/// message durably (e.g. a SQLite transaction) before returning has it on disk before the
+/// broker can see the PUBACK; a crash in between means a redelivery (a duplicate), not a loss.
+/// A handler that returns without storing the message has acknowledged it all the same.
+/// `PubackOrderingTests` checks the ordering against a real broker (and fails with threaded
+/// mode off). It is an implementation property of libmosquitto 2.0.x, not a documented
+/// promise: the test guards it on upgrades.
 ///
-/// Handlers must be quick and must not wait for the network thread: they may call `publish`,
-/// `pause` and `stop` (stop then returns at once and the thread ends after the handler).
+/// Handlers must be quick: while one runs, nothing else happens on the connection, keepalive
+/// included (a handler blocking for 1.5 × keepalive gets the client dropped by the broker).
+/// They must not wait for the network thread, but may call `publish`, `pause` and `stop`
+/// (stop then returns at once and the thread ends after the handler).
 public final class MQTTClient: Sendable {
     private let core: ClientCore
 
