@@ -46,19 +46,17 @@ extension ClientCore {
             return
         }
         let (unwanted, subscribe) = state.withLock { state -> (Bool, Bool) in
-            state.connected = true
             state.failedAttempts = 0
+            if state.paused || state.phase != .running { return (true, false) }
+            state.connected = true
             let firstConnect = !state.hasConnectedSinceStart
             state.hasConnectedSinceStart = true
-            let unwanted = state.paused || state.phase != .running
-            let subscribe = !sessionPresent || (firstConnect && options.subscribeOnFirstConnect)
-            return (unwanted, !unwanted && subscribe)
+            return (false, !sessionPresent || (firstConnect && options.subscribeOnFirstConnect))
         }
-        if unwanted {
-            // pause() or stop() raced with this connection attempt.
-            mosquitto_disconnect(handle)
-            return
-        }
+        // pause() or stop() came during this attempt: the network loop disconnects right
+        // after this callback (a DISCONNECT queued from here could be overtaken, see
+        // sendCleanDisconnect).
+        if unwanted { return }
         onEvent(.connected(sessionPresent: sessionPresent))
         if subscribe { subscribeAll() }
     }

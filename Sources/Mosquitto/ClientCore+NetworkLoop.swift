@@ -35,6 +35,7 @@ extension ClientCore {
     func runNetworkLoop() {
         state.withLock { $0.networkThread = pthread_self() }
         var socketOpen = false
+        var disconnectSent = false
         while true {
             if !socketOpen {
                 let step = state.wait(
@@ -62,15 +63,22 @@ extension ClientCore {
                 socketOpen = true
             }
             // Reads, runs callbacks, writes queued packets, keeps alive. Returns early when
-            // another thread queues a packet (libmosquitto's socketpair wake-up).
-            let result = mosquitto_loop(handle, 1000, 1)
+            // another thread queues a packet (libmosquitto's socketpair wake-up); the short
+            // timeout bounds how long pause()/stop() wait to be noticed.
+            let result = mosquitto_loop(handle, Self.loopTickMilliseconds, 1)
             if result == Int32(MOSQ_ERR_SUCCESS.rawValue) {
+                let wanted = state.withLock { $0.phase == .running && !$0.paused }
+                if !wanted && !disconnectSent {
+                    sendCleanDisconnect()
+                    disconnectSent = true
+                }
                 if stopGraceExpired() { break }
                 continue
             }
             // The connection is over. on_disconnect has usually said why, but not always: a
             // failed TLS handshake inside mosquitto_loop() returns MOSQ_ERR_TLS without it.
             socketOpen = false
+            disconnectSent = false
             connectionEnded(result: result)
             state.withLock { state in
                 if state.paused || state.phase != .running {
@@ -81,6 +89,55 @@ extension ClientCore {
             }
         }
         finishNetworkThread()
+    }
+
+    static let loopTickMilliseconds: Int32 = 100
+
+    /// Sends DISCONNECT (after everything queued before it) and ends the connection so that
+    /// the broker really reads it, from the network thread and outside any callback.
+    ///
+    /// Two traps make a plain mosquitto_disconnect() unclean while the broker is sending (e.g.
+    /// delivering a backlog, exactly when on_full = "pause" strikes), and the broker then
+    /// publishes the will although the client left on purpose:
+    /// 1. libmosquitto 2.0 marks the client disconnected at once but, in threaded mode, only
+    ///    queues the DISCONNECT; a PUBLISH/PUBACK/PINGRESP read before it is written fails with
+    ///    MOSQ_ERR_PROTOCOL and the socket is dropped. Turning threaded mode off for this call
+    ///    makes libmosquitto write at once (this is the only thread that reads the socket, and
+    ///    libmosquitto serialises writers from other threads with its out-packet mutexes).
+    /// 2. libmosquitto closes the socket right after writing DISCONNECT. Unread incoming data
+    ///    makes Linux answer with RST, and the broker, failing to write ("Broken pipe"), drops
+    ///    the client before reading the DISCONNECT. So a duplicate descriptor keeps the socket
+    ///    open: we send FIN and read (discarding) until the broker closes its side, at most
+    ///    `disconnectGrace`. What is discarded was never acknowledged: the broker redelivers it.
+    private func sendCleanDisconnect() {
+        let socket = mosquitto_socket(handle)
+        let keptOpen = socket >= 0 ? dup(socket) : -1
+        mosquitto_threaded_set(handle, false)
+        mosquitto_disconnect(handle)
+        mosquitto_threaded_set(handle, true)
+        guard keptOpen >= 0 else { return }
+        // Still open in libmosquitto: the DISCONNECT did not fit the send buffer; the loop
+        // writes the rest and closes. Nothing to drain from here.
+        if mosquitto_socket(handle) < 0 {
+            drainUntilPeerCloses(keptOpen, limit: Self.disconnectGrace)
+        }
+        close(keptOpen)
+    }
+
+    private func drainUntilPeerCloses(_ descriptor: Int32, limit: Duration) {
+        shutdown(descriptor, Int32(SHUT_WR))
+        let deadline = MonotonicInstant.now.advanced(by: limit)
+        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
+        while MonotonicInstant.now < deadline {
+            let remaining = deadline.nanoseconds - MonotonicInstant.now.nanoseconds
+            var request = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&request, 1, Int32(min(remaining / 1_000_000 + 1, 1000)))
+            if ready < 0 && errno == EINTR { continue }
+            if ready <= 0 { continue }
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count == 0 { return }  // the broker closed: it has processed the DISCONNECT
+            if count < 0 && errno != EINTR && errno != EAGAIN { return }
+        }
     }
 
     private func stopGraceExpired() -> Bool {

@@ -6,15 +6,20 @@
 ///
 /// `onMessage` and `onEvent` run **synchronously on the network thread**. While a handler runs,
 /// nothing is read from or written to the socket. For a QoS 1 message libmosquitto 2.0.x builds
-/// the PUBACK *before* calling `onMessage`, but in threaded mode (which this client always uses)
-/// it only queues it; the network thread writes it after `onMessage` has returned. So a handler
-/// that commits the message durably (e.g. a SQLite transaction) before returning has it on disk
-/// before the broker can see the PUBACK. `MosquittoTests` checks this ordering against a real
-/// broker. It holds for libmosquitto 2.0.x in threaded mode and is an implementation property,
-/// not a documented promise: the test guards it on upgrades.
+/// the PUBACK *before* calling `onMessage`, but in threaded mode (which this client uses at all
+/// times except the instant it writes a DISCONNECT, never during a handler) it only queues it;
+/// the network thread writes it after `onMessage` has returned. So a handler that commits the
+/// message durably (e.g. a SQLite transaction) before returning has it on disk before the
+/// broker can see the PUBACK; a crash in between means a redelivery (a duplicate), not a loss.
+/// A handler that returns without storing the message has acknowledged it all the same.
+/// `PubackOrderingTests` checks the ordering against a real broker (and fails with threaded
+/// mode off). It is an implementation property of libmosquitto 2.0.x, not a documented
+/// promise: the test guards it on upgrades.
 ///
-/// Handlers must be quick and must not wait for the network thread: they may call `publish`,
-/// `pause` and `stop` (stop then returns at once and the thread ends after the handler).
+/// Handlers must be quick: while one runs, nothing else happens on the connection, keepalive
+/// included (a handler blocking for 1.5 × keepalive gets the client dropped by the broker).
+/// They must not wait for the network thread, but may call `publish`, `pause` and `stop`
+/// (stop then returns at once and the thread ends after the handler).
 public final class MQTTClient: Sendable {
     private let core: ClientCore
 
@@ -37,16 +42,19 @@ public final class MQTTClient: Sendable {
         try core.start()
     }
 
-    /// Queues a message; thread-safe. QoS 1/2 messages queued while disconnected are sent after
-    /// the next connect (libmosquitto keeps them); QoS 0 fails with `.notConnected`.
+    /// Queues a message; thread-safe, also from the handlers. While disconnected (or paused),
+    /// QoS 1/2 messages are kept in memory by libmosquitto, without limit, and sent after the
+    /// next connect (lost if the process ends first); QoS 0 fails with `.notConnected`. Check
+    /// `isConnected` before publishing periodic status to avoid a stale backlog.
     public func publish(topic: String, payload: [UInt8], qos: Int = 1, retain: Bool = false) throws(MQTTError) {
         try core.publish(topic: topic, payload: payload, qos: qos, retain: retain)
     }
 
-    /// Stops taking messages: disconnects cleanly and stays away until `resume()`. The broker
-    /// keeps the persistent session and queues QoS 1 messages meanwhile (up to its
-    /// max_queued_messages). The will is not published. Messages already in flight may still
-    /// reach `onMessage` shortly after this returns; they must be handled like any other.
+    /// Stops taking messages: disconnects cleanly (within one 100 ms loop tick) and stays away
+    /// until `resume()`. The broker keeps the persistent session and queues QoS 1 messages
+    /// meanwhile, up to its max_queued_messages/max_queued_bytes (mosquitto's default: 1000
+    /// messages; beyond that it drops them). The will is not published. Messages already read
+    /// may still reach `onMessage` after this returns; they must be handled like any other.
     public func pause() {
         core.pause()
     }
@@ -56,10 +64,12 @@ public final class MQTTClient: Sendable {
         core.resume()
     }
 
-    /// Sends a clean DISCONNECT (queued after anything published before, so a final retained
+    /// Sends a clean DISCONNECT (after anything published before, so a final retained
     /// "offline" status reaches the broker first; the broker then does NOT publish the will),
-    /// ends the network thread and frees libmosquitto's handle. Waits up to about 2 s for the
-    /// DISCONNECT to go out. Idempotent; afterwards `publish` throws `.stopped`.
+    /// ends the network thread and frees libmosquitto's handle. Takes effect within one loop
+    /// tick (100 ms) and waits for the broker to close its side, at most about 2 s more.
+    /// Idempotent; afterwards `publish` throws `.stopped`. Messages the handler has not seen
+    /// were not acknowledged and stay with the broker's session.
     public func stop() {
         core.stop()
     }

@@ -17,8 +17,9 @@ public struct MQTTOptions: Sendable, CustomStringConvertible {
     public var subscriptions: [MQTTSubscription]
     /// Last will, published by the broker if the connection dies without a clean DISCONNECT.
     public var will: MQTTWill?
-    /// Capped exponential backoff between connection attempts: the first retry waits
-    /// `reconnectDelayMin`, each further failure doubles it up to `reconnectDelayMax`.
+    /// Capped exponential backoff between connection attempts: the n-th consecutive failure
+    /// waits min · 2ⁿ⁻¹ capped at max, randomised to 50–100 % of that (never below min), so
+    /// gateways restarted together do not reconnect in lockstep. Reset by a successful CONNACK.
     public var reconnectDelayMin: Duration
     public var reconnectDelayMax: Duration
     /// Subscribe on the first CONNACK after `start()` even when the broker kept the session.

@@ -85,10 +85,20 @@ import Testing
         // Nothing is delivered while paused: the broker logs queuing, not sending, and the
         // client has no connection to receive on.
         #expect(recorder.messages.count == 1)
+        // While away, QoS 0 cannot be sent; QoS 1 is kept by libmosquitto and sent on reconnect.
+        do {
+            try client.publish(topic: "in/own", payload: Array("qos0".utf8), qos: 0)
+            Issue.record("a QoS 0 publish while paused must fail")
+        } catch {
+            #expect(error.code == .notConnected)
+        }
+        try client.publish(topic: "in/own", payload: Array("qos1".utf8), qos: 1)
 
         client.resume()
-        #expect(recorder.waitForMessages(count: 11))
-        #expect(recorder.messages.dropFirst().map(\.text) == (1...10).map { "queued-\($0)" })
+        #expect(recorder.waitForMessages(count: 12))
+        let afterResume = recorder.messages.dropFirst().map(\.text)
+        #expect(afterResume.filter { $0 != "qos1" } == (1...10).map { "queued-\($0)" })
+        #expect(afterResume.contains("qos1"))
         #expect(recorder.count { $0 == .connected(sessionPresent: true) } == 1)
         #expect(client.isConnected)
     }

@@ -1,8 +1,9 @@
 import Foundation
 
 /// A throwaway CA with a server certificate for 127.0.0.1/localhost and a client certificate,
-/// made with the openssl command line tool (EC P-256 keys: quick to generate).
-struct Certificates {
+/// made with the openssl command line tool (EC P-256 keys: quick to generate). Owns its
+/// directory and removes it when released.
+final class Certificates {
     let directory: URL
     var caFile: String { path("ca.crt") }
     var serverCertFile: String { path("server.crt") }
@@ -17,6 +18,10 @@ struct Certificates {
                                               "-subj", "/CN=\(caName)"])
         try issue("server", subject: "/CN=localhost", extensions: "subjectAltName=DNS:localhost,IP:127.0.0.1")
         try issue("client", subject: "/CN=edge-client", extensions: "extendedKeyUsage=clientAuth")
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(at: directory)
     }
 
     private func issue(_ name: String, subject: String, extensions: String) throws {

@@ -86,4 +86,18 @@ final class TestBroker {
         let arguments = ["-h", "127.0.0.1", "-p", String(port), "-q", "1", "-t", topic, "-l"]
         try runTool("/usr/bin/mosquitto_pub", arguments, input: lines.joined(separator: "\n") + "\n")
     }
+
+    /// Like `publishLines`, but returns at once with `mosquitto_pub` still running.
+    func startPublishingLines(_ topic: String, _ lines: [String]) throws -> Process {
+        let input = directory.appendingPathComponent("lines-\(UUID().uuidString).txt")
+        try (lines.joined(separator: "\n") + "\n").write(to: input, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/mosquitto_pub")
+        process.arguments = ["-h", "127.0.0.1", "-p", String(port), "-q", "1", "-t", topic, "-l"]
+        process.standardInput = try FileHandle(forReadingFrom: input)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
 }
