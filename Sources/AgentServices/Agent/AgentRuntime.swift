@@ -47,14 +47,20 @@ public final class AgentRuntime: Sendable {
             }
         }
 
+        let healthRows = try configuration.health.table.map { table throws(AgentError) in
+            try HealthRows(name: table.description, ring: ring)
+        }
         let uplinkFactory = try UplinkFactory(configuration: configuration, logger: logger)
-        uplinks = routes.map { uplinkFactory.uplink(for: $0.table, ring: ring) }
+        uplinks = (routes.map(\.table) + (healthRows.map { [$0.table] } ?? [])).map {
+            uplinkFactory.uplink(for: $0, ring: ring)
+        }
+        let recordIDs = RecordIDGenerator(gatewayID: configuration.agent.gatewayID, startMicros: ReadingRing.now())
 
         let mqttStateRef = mqttState
         let pauseIntake = PauseSwitch()
         intake = Intake(
             routes: routes, ring: ring, gatewayID: configuration.agent.gatewayID,
-            recordIDs: RecordIDGenerator(gatewayID: configuration.agent.gatewayID, startMicros: ReadingRing.now()),
+            recordIDs: recordIDs,
             logger: logger, onFull: { pauseIntake.trigger() })
         let intakeRef = intake
         do {
@@ -87,6 +93,7 @@ public final class AgentRuntime: Sendable {
         }
         health = HealthPublisher(
             configuration: configuration, ring: ring, uplinks: uplinks, intake: intake,
+            healthRows: healthRows, recordIDs: recordIDs,
             mqttConnected: { mqttStateRef.withLock { $0.connected } }, logger: logger)
     }
 

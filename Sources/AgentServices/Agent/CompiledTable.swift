@@ -6,16 +6,28 @@ import ReadingRing
 /// One `[[table]]` made ready for the data path: its routes, its row mapper and the
 /// descriptor rows are encoded with (registered in the ring, so buffered rows keep it).
 struct CompiledTable: Sendable {
-    let configuration: TableConfiguration
+    /// How rows are grouped into requests and spread over streams.
+    struct Batching: Sendable {
+        var maxRecords: Int
+        var maxBytes: Int
+        var linger: Duration
+        var streams: Int
+    }
+
     let name: String
+    let topics: [TopicFilter]
+    let batching: Batching
     let mapper: RowMapper
     let descriptor: MessageDescriptor
     let descriptorBytes: [UInt8]
 
     /// Builds the descriptor from the configured columns or the `.descriptor` file.
     init(_ configuration: TableConfiguration) throws(AgentError) {
-        self.configuration = configuration
         name = configuration.name.description
+        topics = configuration.topics
+        batching = Batching(
+            maxRecords: configuration.batchMaxRecords, maxBytes: configuration.batchMaxBytes,
+            linger: configuration.linger, streams: configuration.streams)
         switch configuration.schema {
         case .columns(let mappings):
             let schema = TableSchema(tableName: name, columns: mappings.map(\.column))
@@ -38,8 +50,22 @@ struct CompiledTable: Sendable {
         descriptorBytes = descriptor.serializedDescriptorProto()
     }
 
+    /// A table fed by the agent itself (health rows), not by MQTT.
+    init(name: String, columns: [Column], batching: Batching) throws(AgentError) {
+        self.name = name
+        topics = []
+        self.batching = batching
+        do {
+            descriptor = try MessageDescriptor(schema: TableSchema(tableName: name, columns: columns))
+        } catch {
+            throw AgentError("table \(name): \(error)")
+        }
+        mapper = RowMapper(mappings: [], format: .json)
+        descriptorBytes = descriptor.serializedDescriptorProto()
+    }
+
     func matches(topic: String) -> Bool {
-        configuration.topics.contains { $0.matches(topic) }
+        topics.contains { $0.matches(topic) }
     }
 
     /// The Unity Catalog view of a protobuf field, so JSON maps onto descriptor-file tables.

@@ -11,6 +11,8 @@ final class HealthPublisher: Sendable {
     private let ring: ReadingRing
     private let uplinks: [TableUplink]
     private let intake: Intake
+    private let healthRows: HealthRows?
+    private let recordIDs: RecordIDGenerator
     private let mqttConnected: @Sendable () -> Bool
     private let logger: Logger
     private let latest: Shared<HealthSnapshot>
@@ -25,8 +27,11 @@ final class HealthPublisher: Sendable {
 
     init(
         configuration: AgentConfiguration, ring: ReadingRing, uplinks: [TableUplink], intake: Intake,
+        healthRows: HealthRows?, recordIDs: RecordIDGenerator,
         mqttConnected: @escaping @Sendable () -> Bool, logger: Logger
     ) {
+        self.healthRows = healthRows
+        self.recordIDs = recordIDs
         self.configuration = configuration
         self.ring = ring
         self.uplinks = uplinks
@@ -72,6 +77,7 @@ final class HealthPublisher: Sendable {
                 let snapshot = await refresh()
                 writeFile(snapshot.report.jsonString())
                 publish(snapshot.report.jsonString())
+                bufferHealthRow(snapshot.report)
                 nextReport = ContinuousClock.now + interval
             }
             if watchdog != nil { try? notifier.watchdog() }
@@ -117,6 +123,15 @@ final class HealthPublisher: Sendable {
         }
         latest.withLock { $0 = snapshot }
         return snapshot
+    }
+
+    private func bufferHealthRow(_ report: HealthReport) {
+        guard let healthRows else { return }
+        do {
+            _ = try ring.append([healthRows.row(for: report, at: ReadingRing.now(), recordID: recordIDs.next())])
+        } catch {
+            logger.warning("cannot buffer the health row", metadata: ["error": "\(error)"])
+        }
     }
 
     func offlineDocument() -> String {

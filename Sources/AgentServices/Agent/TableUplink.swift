@@ -56,7 +56,7 @@ actor TableUplink {
         self.streamConfiguration = streamConfiguration
         self.backoff = backoff
         self.logger = logger
-        inflight = Array(repeating: [], count: max(1, table.configuration.streams))
+        inflight = Array(repeating: [], count: max(1, table.batching.streams))
     }
 
     /// Runs every lane until `stop` (or cancellation).
@@ -107,6 +107,13 @@ actor TableUplink {
         var acks: Task<Void, Never>?
         defer { acks?.cancel() }
         do {
+            // Open at once, even with nothing to send: credentials and the table are checked
+            // at start, and health can tell whether the link is really up.
+            let first = try await openStream(format: .proto(descriptor: table.descriptorBytes))
+            stream = first
+            streams[lane] = first
+            markOpen(lane, true)
+            acks = Task { await self.consumeAcknowledgements(of: first, lane: lane) }
             while !Task.isCancelled {
                 // Bounded work in flight per lane: during an outage rows stay in the ring, not in memory.
                 if inflight[lane].count >= Self.maxInflightBatches {
@@ -120,11 +127,12 @@ actor TableUplink {
                 }
                 if let current = stream, current.format != format(of: batch) {
                     try await current.flush()
+                    acknowledge(lane: lane, upTo: await current.lastAckedOffset)
                     try await current.close()
                     stream = nil
                 }
                 if stream == nil {
-                    let opened = try await openStream(for: batch)
+                    let opened = try await openStream(format: format(of: batch))
                     stream = opened
                     streams[lane] = opened
                     markOpen(lane, true)
@@ -159,13 +167,15 @@ actor TableUplink {
         .proto(descriptor: (try? ring.descriptor(id: batch.descriptorID)) ?? table.descriptorBytes)
     }
 
-    private func openStream(for batch: Batch) async throws -> ZerobusStream {
+    private func openStream(format: RecordFormat) async throws -> ZerobusStream {
         try await client.createStream(
-            table: table.name, format: format(of: batch), headers: headers, configuration: streamConfiguration)
+            table: table.name, format: format, headers: headers, configuration: streamConfiguration)
     }
 
     private func consumeAcknowledgements(of stream: ZerobusStream, lane: Int) async {
         for await offset in stream.acknowledgements {
+            // Offsets belong to one stream: ignore a late ack of a stream this lane has replaced.
+            guard streams[lane] === stream else { return }
             acknowledge(lane: lane, upTo: offset)
         }
     }
@@ -176,21 +186,20 @@ actor TableUplink {
     private func nextBatch() throws -> Batch? {
         if !requeued.isEmpty { return requeued.removeFirst() }
         guard !stopping else { return nil }
-        let configuration = table.configuration
+        let batching = table.batching
         let rows = try ring.pending(
-            table: table.name, after: cursor, maxRecords: configuration.batchMaxRecords,
-            maxBytes: configuration.batchMaxBytes)
+            table: table.name, after: cursor, maxRecords: batching.maxRecords, maxBytes: batching.maxBytes)
         guard let first = rows.first, let last = rows.last else { return nil }
-        let full = rows.count >= configuration.batchMaxRecords
-            || rows.reduce(0, { $0 + $1.payload.count }) * 10 >= configuration.batchMaxBytes * 9
-        let lingered = ReadingRing.now() - first.receivedAt >= Self.micros(configuration.linger)
+        let full = rows.count >= batching.maxRecords
+            || rows.reduce(0, { $0 + $1.payload.count }) * 10 >= batching.maxBytes * 9
+        let lingered = ReadingRing.now() - first.receivedAt >= Self.micros(batching.linger)
         guard full || lingered else { return nil }
         cursor = last.id
         return Batch(rows: rows, probe: false)
     }
 
     private func idleWait() -> Duration {
-        min(table.configuration.linger, .milliseconds(50))
+        min(table.batching.linger, .milliseconds(50))
     }
 
     private func acknowledge(lane: Int, upTo offset: Int64) {
