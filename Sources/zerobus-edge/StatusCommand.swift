@@ -1,7 +1,6 @@
 import AgentCore
 import AgentServices
 import ArgumentParser
-import Glibc
 
 extension ZerobusEdge {
     struct Status: ParsableCommand {
@@ -19,10 +18,11 @@ extension ZerobusEdge {
                 Output.error("health.file is disabled in \(options.config); use GET /healthz instead")
                 throw ExitCode(1)
             }
-            guard let text = FileText.read(path) else {
+            guard let bytes = FileBytes.read(path) else {
                 Output.error("no health file at \(path): the agent is not running or has not reported yet")
                 throw ExitCode(1)
             }
+            let text = String(decoding: bytes, as: UTF8.self)
             if json {
                 Output.line(text.trimmingSuffixNewlines())
                 return
@@ -35,21 +35,6 @@ extension ZerobusEdge {
                 throw ExitCode(1)
             }
         }
-    }
-}
-
-enum FileText {
-    static func read(_ path: String) -> String? {
-        guard let file = fopen(path, "rb") else { return nil }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = fread(&chunk, 1, chunk.count, file)
-            if count <= 0 { break }
-            bytes.append(contentsOf: chunk[0..<count])
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

@@ -79,26 +79,7 @@ struct HealthJSONWriter {
         needsComma[needsComma.count - 1] = true
     }
 
-    /// JSON string escaping (RFC 8259 §7): quote, backslash and all control characters; everything
-    /// else, including non-ASCII, is written as UTF-8.
     static func appendQuoted(_ text: String, to output: inout String) {
-        output += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case "\u{08}": output += "\\b"
-            case "\u{0C}": output += "\\f"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default:
-                output.unicodeScalars.append(scalar)
-            }
-        }
-        output += "\""
+        JSONValue.writeString(text, to: &output)
     }
 }

@@ -117,6 +117,15 @@ extension JSONValue {
         }
     }
 
+    /// `text` as a JSON string literal, quotes included (the one JSON string escaper of AgentCore).
+    public static func quoted(_ text: String) -> String {
+        var output = ""
+        writeString(text, to: &output)
+        return output
+    }
+
+    /// JSON string escaping (RFC 8259 §7): quote, backslash and all control characters; everything
+    /// else, including non-ASCII, is written as UTF-8.
     static func writeString(_ text: String, to output: inout String) {
         output += "\""
         for scalar in text.unicodeScalars {

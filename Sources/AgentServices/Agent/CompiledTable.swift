@@ -93,9 +93,18 @@ struct CompiledTable: Sendable {
     }
 
     static func readFile(_ path: String, for table: String) throws(AgentError) -> [UInt8] {
-        guard let file = fopen(path, "rb") else {
+        guard let bytes = FileBytes.read(path) else {
             throw AgentError("table \(table): cannot read descriptor file \(path): \(String(cString: strerror(errno)))")
         }
+        return bytes
+    }
+}
+
+/// Whole-file reads with plain stdio (no Foundation).
+public enum FileBytes {
+    /// The file's bytes, or nil (errno says why) when it cannot be opened.
+    public static func read(_ path: String) -> [UInt8]? {
+        guard let file = fopen(path, "rb") else { return nil }
         defer { fclose(file) }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)

@@ -16,10 +16,10 @@ public struct QuarantineTool {
     public func listJSON(limit: Int) throws -> String {
         let entries = try ring.quarantineList(limit: limit)
         let objects = entries.map { entry in
-            "{\"id\":\(entry.id),\"table\":\(JSONText.quote(entry.table)),\"topic\":\(entry.topic.map(JSONText.quote) ?? "null")"
-                + ",\"kind\":\(JSONText.quote(entry.kind == .rejected ? "rejected" : "unmappable"))"
-                + ",\"reason\":\(JSONText.quote(entry.reason)),\"received_at\":\(entry.receivedAt)"
-                + ",\"record_id\":\(entry.recordID.map(JSONText.quote) ?? "null"),\"payload_bytes\":\(entry.payload.count)}"
+            "{\"id\":\(entry.id),\"table\":\(JSONValue.quoted(entry.table)),\"topic\":\(entry.topic.map(JSONValue.quoted) ?? "null")"
+                + ",\"kind\":\(JSONValue.quoted(entry.kind == .rejected ? "rejected" : "unmappable"))"
+                + ",\"reason\":\(JSONValue.quoted(entry.reason)),\"received_at\":\(entry.receivedAt)"
+                + ",\"record_id\":\(entry.recordID.map(JSONValue.quoted) ?? "null"),\"payload_bytes\":\(entry.payload.count)}"
         }
         return "[" + objects.joined(separator: ",") + "]"
     }
@@ -87,25 +87,5 @@ extension AgentRuntime {
     /// Compiles every table's descriptor (for `check-config`): catches what the TOML alone cannot.
     public static func validateTables(_ configuration: AgentConfiguration) throws(AgentError) {
         for table in configuration.tables { _ = try CompiledTable(table) }
-    }
-}
-
-enum JSONText {
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }
