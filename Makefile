@@ -27,10 +27,10 @@ apt:
 
 # Python venv for the Zerobus emulator and the official Databricks SDK.
 venv: $(VENV)/.installed
-$(VENV)/.installed: Tests/Emulator/requirements.txt
+$(VENV)/.installed: Tests/requirements.txt Tests/Emulator/requirements.txt
 	python3 -m venv $(VENV)
 	$(PYTHON) -m pip install -q --upgrade pip
-	$(PYTHON) -m pip install -q -r Tests/Emulator/requirements.txt
+	$(PYTHON) -m pip install -q -r Tests/requirements.txt
 	touch $@
 
 build: deps
