@@ -152,6 +152,15 @@ public actor ZerobusStream {
         if let flushError { throw flushError }
     }
 
+    /// Ends the stream at once, without waiting for acks: the RPC is cancelled and every waiter
+    /// (flush, `waitForOffset`, `ingest`) gets `streamClosed`. For callers that keep their own
+    /// copy of unacked records (a bounded shutdown); `unackedBatches()` still lists them.
+    public func abort() async {
+        if case .failed = phase {} else { phase = .closed }
+        resumeCloseWaiter()
+        await release()
+    }
+
     /// Requests not acknowledged (sent or not), oldest first, with their batch grouping.
     public func unackedBatches() -> [[[UInt8]]] {
         ledger.unackedRequests.map(\.records)

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,6 +95,8 @@ class Broker:
         lines = [f"listener {self.port} 127.0.0.1", "allow_anonymous true", "max_queued_messages 0",
                  "max_queued_bytes 0", "max_inflight_messages 0", f"log_dest file {self.log_path}",
                  "log_type error", "log_type warning", "log_type notice"]
+        if os.geteuid() == 0:
+            lines.append("user root")  # else mosquitto drops to `mosquitto`, which cannot write here
         if self.persistence:
             lines += ["persistence true", f"persistence_location {self.work}/", "autosave_interval 1"]
         config.write_text("\n".join(lines) + "\n")
@@ -325,25 +328,34 @@ class Publisher:
     def publish(self, count: int, rate: float | None = None, topic=lambda i: "sensors/dev0/temp",
                 prefix: str = "r", start: int = 0, wait_acks: bool = True, timeout: float = 120) -> list[str]:
         """Publishes `count` readings, paced to `rate` per second (None = as fast as possible), and
-        returns their ids. With `wait_acks`, returns only after the broker PUBACKed every one."""
-        ids, infos = [], []
+        returns their ids. With `wait_acks`, returns only after the broker PUBACKed every one (else
+        only all but the last MAX_PENDING are known to be acked)."""
+        ids, pending = [], deque()
         began = time.monotonic()
+        deadline = began + timeout
         for n in range(count):
             i = start + n
             if rate and n % max(1, int(rate / 100)) == 0:  # pace in ~10 ms steps
                 ahead = began + n / rate - time.monotonic()
                 if ahead > 0:
                     time.sleep(ahead)
+            while len(pending) >= self.MAX_PENDING:  # packet ids are 16 bits: bound what is unacked
+                self._await(pending.popleft(), deadline)
             reading_id = f"{prefix}-{i}"
             payload = json.dumps({"id": reading_id, "seq": i, "value": i * 0.5, "ts": int(time.time() * 1000)})
-            infos.append(self.client.publish(topic(i), payload, qos=1))
+            pending.append(self.client.publish(topic(i), payload, qos=1))
             ids.append(reading_id)
         if wait_acks:
-            deadline = time.monotonic() + timeout
-            for info in infos:
-                info.wait_for_publish(max(0.1, deadline - time.monotonic()))
-                assert info.is_published(), "broker did not PUBACK every reading"
+            for info in pending:
+                self._await(info, deadline)
         return ids
+
+    MAX_PENDING = 20_000
+
+    @staticmethod
+    def _await(info, deadline: float) -> None:
+        info.wait_for_publish(max(0.1, deadline - time.monotonic()))
+        assert info.is_published(), "broker did not PUBACK every reading in time"
 
     def publish_raw(self, topic: str, payload: bytes, timeout: float = 30) -> None:
         info = self.client.publish(topic, payload, qos=1)

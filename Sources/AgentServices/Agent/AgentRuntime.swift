@@ -141,14 +141,24 @@ public final class AgentRuntime: Sendable {
         mqtt.stop()
         _ = intake.writeHeld()
         for uplink in uplinks { await uplink.stop() }
-        let deadline = ContinuousClock.now + .seconds(5)
-        while ContinuousClock.now < deadline {
-            var busy = false
-            for uplink in uplinks where await uplink.isBusy { busy = true }
-            if !busy { break }
-            try? await Task.sleep(for: .milliseconds(20))
+        if await !uplinksIdle(within: .seconds(5)) {
+            // A server that does not ack must not hold the shutdown: the ring keeps those rows.
+            logger.warning("in-flight batches not acknowledged in time; they stay buffered for the next start")
+            for uplink in uplinks { await uplink.abortStreams() }
+            _ = await uplinksIdle(within: .seconds(2))
         }
         await health.writeFinal()
+    }
+
+    private func uplinksIdle(within limit: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while true {
+            var busy = false
+            for uplink in uplinks where await uplink.isBusy { busy = true }
+            if !busy { return true }
+            if ContinuousClock.now >= deadline { return false }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
     }
 
     /// Every second: bounds of the ring, and resuming a paused intake once there is room.

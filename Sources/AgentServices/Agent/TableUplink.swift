@@ -68,9 +68,16 @@ actor TableUplink {
         }
     }
 
-    /// No new batches; lanes flush what is in flight (bounded by the caller) and close.
+    /// No new batches; lanes flush what is in flight and close. The caller bounds the wait and
+    /// then calls `abortStreams`.
     func stop() {
         stopping = true
+    }
+
+    /// Ends every stream without waiting for acks. Unacked rows are still in the ring and are
+    /// resent after the next start, so a shutdown never waits on a silent server.
+    func abortStreams() async {
+        for stream in streams.values { await stream.abort() }
     }
 
     // MARK: - Lanes
@@ -87,6 +94,8 @@ actor TableUplink {
             do {
                 try await session(lane)
                 failures = 0
+            } catch where stopping {
+                return  // streams aborted by a bounded shutdown: not a link failure
             } catch let error as ZerobusError {
                 failures += 1
                 recordFailure(error, lane: lane)
@@ -114,14 +123,13 @@ actor TableUplink {
             streams[lane] = first
             markOpen(lane, true)
             acks = Task { await self.consumeAcknowledgements(of: first, lane: lane) }
-            while !Task.isCancelled {
+            while !Task.isCancelled && !stopping {
                 // Bounded work in flight per lane: during an outage rows stay in the ring, not in memory.
                 if inflight[lane].count >= Self.maxInflightBatches {
                     try await Task.sleep(for: .milliseconds(5))
                     continue
                 }
                 guard let batch = try nextBatch() else {
-                    if stopping { break }
                     try await Task.sleep(for: idleWait())
                     continue
                 }
@@ -158,7 +166,8 @@ actor TableUplink {
             let failure = (error as? ZerobusError) ?? ZerobusError(.transport, "\(error)")
             if let stream { acknowledge(lane: lane, upTo: await stream.lastAckedOffset) }
             recover(lane: lane, after: failure)
-            if let stream { try? await stream.close() }
+            // Its unacked batches were requeued: a graceful close would only wait for them again.
+            if let stream { await stream.abort() }
             throw failure
         }
     }
@@ -184,8 +193,8 @@ actor TableUplink {
 
     /// The next batch: requeued work first, then unclaimed rows once a batch is full or has lingered.
     private func nextBatch() throws -> Batch? {
-        if !requeued.isEmpty { return requeued.removeFirst() }
         guard !stopping else { return nil }
+        if !requeued.isEmpty { return requeued.removeFirst() }
         let batching = table.batching
         let rows = try ring.pending(
             table: table.name, after: cursor, maxRecords: batching.maxRecords, maxBytes: batching.maxBytes)
@@ -267,11 +276,19 @@ actor TableUplink {
     func currentStatus() async -> UplinkStatus {
         var connected = false
         var recoveries = 0
+        var streamError: String?
         for stream in streams.values {
-            if await stream.isOpen { connected = true }
-            recoveries += await stream.statistics.recoveries
+            let statistics = await stream.statistics
+            if await stream.isOpen {
+                connected = true
+            } else if let error = statistics.lastError {
+                // A stream recovering by itself never throws to us: its error is the link's.
+                streamError = error
+            }
+            recoveries += statistics.recoveries
         }
         var result = status
+        if let streamError { result.lastError = streamError }
         result.reconnects += recoveries
         if connected != linkUp {
             linkUp = connected

@@ -1,0 +1,78 @@
+"""A real 2-minute cloud outage (the emulator process is gone) while readings arrive at 500/s."""
+
+import json
+import threading
+import time
+
+import paho.mqtt.client as mqtt
+
+from agent_stack import Publisher, wait_for
+from conftest import assert_complete, reading_rows
+
+RATE = 500
+OUTAGE_S = 120
+
+
+def retained_status(broker, topic: str) -> dict:
+    """The retained message on `topic`, read by a fresh subscriber."""
+    got = {}
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"status-reader-{time.time_ns()}")
+    client.on_message = lambda c, u, m: got.setdefault("doc", json.loads(m.payload))
+    client.connect("127.0.0.1", broker.port)
+    client.subscribe(topic, qos=1)
+    client.loop_start()
+    try:
+        return wait_for(lambda: got.get("doc"), 10, f"retained message on {topic}")
+    finally:
+        client.loop_stop()
+        client.disconnect()
+
+
+def test_two_minute_outage_loses_nothing_and_reports_offline(stack):
+    agent = stack.agent().start()
+    publisher = Publisher(stack.broker)
+    total = RATE * (OUTAGE_S + 25)
+    ids: list[str] = []
+    thread = threading.Thread(target=lambda: ids.extend(publisher.publish(total, rate=RATE, timeout=OUTAGE_S + 90)))
+    thread.start()
+    wait_for(lambda: len(stack.emulator.records()) >= 2 * RATE, 30, "first readings acked", stack.diagnostics)
+
+    stack.emulator.stop()
+    outage_began = time.monotonic()
+    offline = wait_for(lambda: (s := agent.status())["state"] == "offline" and s, 90, "status offline",
+                       stack.diagnostics, interval=1)
+    assert not offline["zerobus"]["connected"]
+    assert offline["zerobus"]["offline_for_s"] >= 60
+    assert offline["zerobus"]["last_error"], offline
+    assert offline["mqtt"]["connected"] and offline["mqtt"]["messages_total"] > 30 * RATE
+    assert offline["buffer"]["rows"] >= 50 * RATE, offline  # a minute of readings waits in the ring
+    assert offline["buffer"]["oldest_age_s"] >= 55, offline
+    assert offline["tables"][0]["rows"] == offline["buffer"]["rows"]
+
+    # The health listener and the status topic keep answering while the cloud is away.
+    status, body = agent.http_get("/healthz")
+    assert status == 200 and json.loads(body)["state"] == "offline"
+    status, _ = agent.http_get("/readyz")
+    assert status == 503, "ready although nothing drains"
+    status, metrics = agent.http_get("/metrics")
+    assert status == 200
+    rows_gauge = [line for line in metrics.splitlines() if line.startswith("zerobus_edge_buffer_rows")]
+    assert rows_gauge and float(rows_gauge[0].split()[-1]) > 0, metrics[:2000]
+    assert retained_status(stack.broker, "zerobus-edge/gw-test/status")["state"] == "offline"
+
+    time.sleep(max(0.0, OUTAGE_S - (time.monotonic() - outage_began)))  # the outage's length, not a sync
+    stack.emulator.start()
+    restored = time.monotonic()
+    thread.join(OUTAGE_S + 120)
+    assert not thread.is_alive() and len(ids) == total
+    wait_for(lambda: len({r["reading_id"] for r in reading_rows(stack.emulator)}) >= total, 120,
+             "every reading acked after the outage", stack.diagnostics, interval=0.5)
+    drained = wait_for(lambda: (s := agent.status())["buffer"]["rows"] == 0 and s["state"] == "online" and s,
+                       60, "ring drained and state online", stack.diagnostics, interval=0.5)
+    print(f"backlog at offline: {offline['buffer']['rows']} rows; everything acked "
+          f"{time.monotonic() - restored:.1f}s after the cloud returned")
+    assert_complete(reading_rows(stack.emulator), ids, exactly_once=False)
+    assert drained["buffer"]["dropped_total"] == 0
+    assert drained["zerobus"]["reconnects_total"] >= 1
+    publisher.close()
+    assert agent.stop() == 0
