@@ -92,16 +92,18 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // Helpers shared by the test targets that spawn fixture processes (not shipped).
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "GRPCTransportTests", dependencies: ["GRPCTransport"], swiftSettings: strict),
         .testTarget(name: "DynamicProtobufTests", dependencies: ["DynamicProtobuf"], swiftSettings: strict),
         .testTarget(name: "ZerobusClientTests", dependencies: ["ZerobusClient"], swiftSettings: strict),
         .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore"], swiftSettings: strict),
         .testTarget(name: "ReadingRingTests", dependencies: ["ReadingRing", "SQLite"], swiftSettings: strict),
         .testTarget(name: "AgentServicesTests", dependencies: ["AgentServices", "AgentCore"], swiftSettings: strict),
-        .testTarget(name: "MosquittoTests", dependencies: ["Mosquitto"], swiftSettings: strict),
+        .testTarget(name: "MosquittoTests", dependencies: ["Mosquitto", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "ZerobusIntegrationTests",
-            dependencies: ["ZerobusClient", "DynamicProtobuf", "GRPCTransport"],
+            dependencies: ["ZerobusClient", "DynamicProtobuf", "GRPCTransport", "TestSupport"],
             swiftSettings: strict
         ),
     ]

@@ -130,7 +130,9 @@ def main(argv=None) -> int:
     http.start()
     print(" ".join(parts), flush=True)
     log.info("ready: %s", " ".join(parts[1:]))
-    while not stop.wait(3600):
+    # Short waits: a signal delivered to one of grpc's threads only sets a flag that the main
+    # thread acts on when it next runs Python code, so a long wait would sleep through SIGTERM.
+    while not stop.wait(0.2):
         pass
     log.info("shutting down")
     server.stop(grace=1).wait(5)

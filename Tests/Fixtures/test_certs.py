@@ -81,5 +81,7 @@ def exit_when_stdin_closes(temporary_directory=None):
         sys.stdin.buffer.read()
         leave()
 
+    # We may have been spawned with signals blocked (Foundation's Process does that).
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     signal.signal(signal.SIGTERM, leave)
     threading.Thread(target=watch, daemon=True).start()

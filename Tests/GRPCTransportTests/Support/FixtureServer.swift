@@ -43,16 +43,30 @@ final class FixtureServer: Sendable {
     /// Kills the server abruptly (SIGKILL): its sockets are closed by the kernel.
     func kill() {
         Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        waitForExit(seconds: 15)
     }
 
+    /// Closes the server's stdin (it exits on EOF) and sends SIGTERM; SIGKILL if it is still
+    /// running after 10 s. Foundation's `Process` may spawn the child with signals blocked, so
+    /// SIGTERM alone is not enough.
     func stop() {
         if process.isRunning {
             try? input.fileHandleForWriting.close()
             process.terminate()
-            process.waitUntilExit()
+            if !waitForExit(seconds: 10) { kill() }
         }
         try? FileManager.default.removeItem(at: workDirectory)
+    }
+
+    /// Polls for the exit (`waitUntilExit` spins a run loop at full CPU off the main thread).
+    @discardableResult
+    private func waitForExit(seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning {
+            if Date() >= deadline { return false }
+            usleep(10_000)
+        }
+        return true
     }
 
     /// Runs `body` with a started server and always stops it afterwards.

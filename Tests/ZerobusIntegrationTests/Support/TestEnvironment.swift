@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Paths and the Python interpreter the integration tests use.
 enum TestEnvironment {
@@ -59,6 +60,7 @@ final class ChildProcess: Sendable {
         posix_spawn_file_actions_adddup2(&actions, stdinEnds[0], 0)
         posix_spawn_file_actions_addclose(&actions, stdinEnds[1])
         posix_spawn_file_actions_addopen(&actions, 2, logURL.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        closeInheritedDescriptors(&actions)
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = TestEnvironment.childEnvironment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
@@ -126,10 +128,19 @@ final class ChildProcess: Sendable {
     }
 
     /// Sends `signal` and reaps the child (idempotent: a reaped child is not signalled again).
+    /// A child still alive after 15 s is killed, so a stuck fixture fails a test instead of
+    /// hanging the whole run.
     private static func terminate(_ pid: pid_t, signal: Int32) {
         guard Glibc.kill(pid, 0) == 0 else { return }
         _ = Glibc.kill(pid, signal)
         var status: Int32 = 0
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline {
+            let reaped = waitpid(pid, &status, WNOHANG)
+            if reaped == pid || (reaped == -1 && errno != EINTR) { return }
+            usleep(10_000)
+        }
+        _ = Glibc.kill(pid, SIGKILL)
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
     }
 
