@@ -97,7 +97,8 @@ let package = Package(
         .testTarget(name: "ZerobusClientTests", dependencies: ["ZerobusClient"], swiftSettings: strict),
         .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore"], swiftSettings: strict),
         .testTarget(name: "ReadingRingTests", dependencies: ["ReadingRing", "SQLite"], swiftSettings: strict),
-        .testTarget(name: "AgentServicesTests", dependencies: ["AgentServices", "AgentCore"], swiftSettings: strict),
+        .testTarget(
+            name: "AgentServicesTests", dependencies: ["AgentServices", "AgentCore", "DynamicProtobuf"], swiftSettings: strict),
         .testTarget(name: "MosquittoTests", dependencies: ["Mosquitto"], swiftSettings: strict),
         .testTarget(
             name: "ZerobusIntegrationTests",

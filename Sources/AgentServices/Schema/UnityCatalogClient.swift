@@ -50,7 +50,9 @@ public struct UnityCatalogClient: Sendable {
         } catch {
             throw SchemaPullError(.runtime, "Unity Catalog request to \(url) failed: \(error)")
         }
-        guard response.status == 200 else { throw Self.failure(response, table: name, url: url) }
+        guard response.status == 200 else {
+            throw Self.failure(status: response.status, body: response.body, table: name, url: url)
+        }
         return try UnityCatalogTable(json: response.body, requestedName: name.description)
     }
 
@@ -71,16 +73,16 @@ public struct UnityCatalogClient: Sendable {
     }
 
     /// Databricks errors are `{"error_code": "...", "message": "..."}`; name the likely cause.
-    static func failure(_ response: HTTPResponse, table: TableName, url: String) -> SchemaPullError {
+    static func failure(status: Int, body responseBody: [UInt8], table: TableName, url: String) -> SchemaPullError {
         var code = ""
         var detail = ""
-        if case .object(let body)? = try? JSONParser.parse(response.body) {
+        if case .object(let body)? = try? JSONParser.parse(responseBody) {
             if case .string(let text)? = body["error_code"] { code = text }
             if case .string(let text)? = body["message"] { detail = text }
         }
         let reported = [code, detail].filter { !$0.isEmpty }.joined(separator: ": ")
         let suffix = reported.isEmpty ? "" : " (\(reported))"
-        switch response.status {
+        switch status {
         case 401:
             return SchemaPullError(
                 .runtime, "Unity Catalog rejected the credentials: HTTP 401\(suffix); check the token or client_id / client_secret")
@@ -91,7 +93,7 @@ public struct UnityCatalogClient: Sendable {
         case 404 where code.hasSuffix("_DOES_NOT_EXIST"):
             return SchemaPullError(.runtime, "table \(table) not found in Unity Catalog\(suffix)")
         default:
-            return SchemaPullError(.runtime, "Unity Catalog answered HTTP \(response.status) for \(url)\(suffix)")
+            return SchemaPullError(.runtime, "Unity Catalog answered HTTP \(status) for \(url)\(suffix)")
         }
     }
 }
