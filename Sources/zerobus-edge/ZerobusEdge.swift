@@ -11,6 +11,22 @@ struct ZerobusEdge: AsyncParsableCommand {
         abstract: "Stream MQTT sensor readings into Databricks Delta tables through Zerobus Ingest.",
         version: AgentRuntime.version,
         subcommands: [Run.self, CheckConfig.self, Status.self, Quarantine.self, Schema.self])
+
+    /// ArgumentParser's own `main`, except that bad arguments exit 2 (SPEC.md §4), not EX_USAGE (64).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
+            Output.error(fullMessage(for: error))
+            exit(withError: ExitCode(2))
+        }
+    }
 }
 
 /// `--config PATH`, shared by every command.

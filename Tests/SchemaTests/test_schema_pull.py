@@ -153,3 +153,10 @@ def test_workspace_url_is_needed(emulator, tmp_path):
     result = pull(write_config(tmp_path, emulator, auth="token", workspace=False), "main.iot.readings")
     assert result.returncode == 2
     assert "zerobus.workspace_url is not set" in result.stderr
+
+
+def test_missing_argument_exits_2():
+    """Argument errors exit 2 like every usage error (SPEC §4), not ArgumentParser's 64."""
+    result = run("schema", "pull")
+    assert result.returncode == 2
+    assert "Missing expected argument '<table>'" in result.stderr
