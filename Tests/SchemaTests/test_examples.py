@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from google.protobuf.descriptor_pb2 import FileDescriptorSet
 
-from cli import ROOT, run
+from schema_support import ROOT, run
 
 EXAMPLES = ROOT / "examples"
 SECRETS = {"DATABRICKS_CLIENT_ID": "example-sp", "DATABRICKS_CLIENT_SECRET": "example-secret",

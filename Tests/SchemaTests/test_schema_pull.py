@@ -6,8 +6,7 @@ from pathlib import Path
 import pytest
 from google.protobuf import descriptor_pb2
 
-from cli import run
-from conftest import CLIENT_ID, CLIENT_SECRET, STATIC_TOKEN
+from schema_support import CLIENT_ID, CLIENT_SECRET, STATIC_TOKEN, run
 
 EXPECTED_COLUMNS = [
     {"name": "device_id", "type": "string", "from": "$.device_id"},

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from cli import ROOT
+from schema_support import ROOT
 from emulator_process import EmulatorProcess, clean_env
 
 PACKAGE = ROOT / "examples" / "swift-client"
