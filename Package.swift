@@ -67,7 +67,7 @@ let package = Package(
         .target(
             name: "AgentServices",
             dependencies: [
-                "AgentCore", "ReadingRing", "Mosquitto", "ZerobusClient", "DynamicProtobuf",
+                "AgentCore", "ReadingRing", "Mosquitto", "ZerobusClient", "DynamicProtobuf", "GRPCTransport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -99,7 +99,8 @@ let package = Package(
         .testTarget(name: "ZerobusClientTests", dependencies: ["ZerobusClient"], swiftSettings: strict),
         .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore"], swiftSettings: strict),
         .testTarget(name: "ReadingRingTests", dependencies: ["ReadingRing", "SQLite"], swiftSettings: strict),
-        .testTarget(name: "AgentServicesTests", dependencies: ["AgentServices", "AgentCore"], swiftSettings: strict),
+        .testTarget(
+            name: "AgentServicesTests", dependencies: ["AgentServices", "AgentCore", "DynamicProtobuf"], swiftSettings: strict),
         .testTarget(name: "MosquittoTests", dependencies: ["Mosquitto", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "ZerobusIntegrationTests",

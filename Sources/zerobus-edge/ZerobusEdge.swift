@@ -10,7 +10,23 @@ struct ZerobusEdge: AsyncParsableCommand {
         commandName: "zerobus-edge",
         abstract: "Stream MQTT sensor readings into Databricks Delta tables through Zerobus Ingest.",
         version: AgentRuntime.version,
-        subcommands: [Run.self, CheckConfig.self, Status.self, Quarantine.self])
+        subcommands: [Run.self, CheckConfig.self, Status.self, Quarantine.self, Schema.self])
+
+    /// ArgumentParser's own `main`, except that bad arguments exit 2 (SPEC.md §4), not EX_USAGE (64).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
+            Output.error(fullMessage(for: error))
+            exit(withError: ExitCode(2))
+        }
+    }
 }
 
 /// `--config PATH`, shared by every command.
@@ -19,9 +35,11 @@ struct ConfigOption: ParsableArguments {
     var config: String = AgentConfiguration.defaultPath
 
     /// Loads and validates the configuration; prints every problem and exits 2 on error.
-    func load() throws -> AgentConfiguration {
+    /// - Parameter requireTables: false for commands that need only the connection settings.
+    func load(requireTables: Bool = true) throws -> AgentConfiguration {
         do {
-            return try AgentConfiguration.load(path: config, environment: AgentConfiguration.processEnvironment())
+            return try AgentConfiguration.load(
+                path: config, environment: AgentConfiguration.processEnvironment(), requireTables: requireTables)
         } catch {
             for problem in error.errors { Output.error(problem.description) }
             throw ExitCode(2)

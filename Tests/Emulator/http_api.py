@@ -163,14 +163,21 @@ class EmulatorHTTP:
             return self._reply(handler, 400, {"error": "unsupported_grant_type"})
         if field("scope") != "all-apis":
             return self._reply(handler, 400, {"error": "invalid_scope", "error_description": "scope must be all-apis"})
-        try:
-            details = validate_authorization_details(field("authorization_details") or "")
-        except ValueError as e:
-            return self._reply(handler, 400, {"error": "invalid_request", "error_description": str(e)})
+        raw_details = field("authorization_details")
+        if raw_details is None and field("resource") is None:
+            # A workspace token (REST APIs such as Unity Catalog): valid, but it may write no table.
+            details = []
+        else:
+            try:
+                details = validate_authorization_details(raw_details or "")
+            except ValueError as e:
+                return self._reply(handler, 400, {"error": "invalid_request", "error_description": str(e)})
         token = self.tokens.mint(details, self.config.token_ttl)
         self.stats.count("mints")
+        self.stats.count("workspace_mints" if not details else "table_mints")
         log.info("minted a token for %s (resource %s)",
-                 [d["object_full_path"] for d in details if d["object_type"] == "TABLE"], field("resource"))
+                 [d["object_full_path"] for d in details if d["object_type"] == "TABLE"] or "the workspace",
+                 field("resource"))
         return self._reply(handler, 200, {"access_token": token, "expires_in": self.config.token_ttl,
                                           "token_type": "Bearer", "scope": "all-apis"})
 

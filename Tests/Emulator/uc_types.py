@@ -29,8 +29,8 @@ CANONICAL = {"byte": "tinyint", "short": "smallint", "integer": "int", "long": "
 
 @dataclass
 class SqlType:
-    kind: str                      # a PRIMITIVES key, or "decimal", "array", "map", "struct"
-    args: list = field(default_factory=list)  # decimal: [p, s]; array: [T]; map: [K, V]; struct: [Column]
+    kind: str                      # a PRIMITIVES key, or "decimal", "interval", "array", "map", "struct"
+    args: list = field(default_factory=list)  # decimal: [p, s]; interval: [qualifier]; array: [T]; map: [K, V]; struct: [Column]
 
     @property
     def type_name(self) -> str:
@@ -44,6 +44,8 @@ class SqlType:
             return CANONICAL.get(self.kind, self.kind)
         if self.kind == "decimal":
             return f"decimal({self.args[0]},{self.args[1]})"
+        if self.kind == "interval":
+            return f"interval {self.args[0]}"
         if self.kind == "struct":
             return "struct<" + ",".join(f"{c.name}:{c.type.text}{'' if c.nullable else ' not null'}"
                                         for c in self.args) + ">"
@@ -52,8 +54,8 @@ class SqlType:
     def spark_json(self):
         if self.kind in PRIMITIVES:
             return PRIMITIVES[self.kind][1]
-        if self.kind == "decimal":
-            return f"decimal({self.args[0]},{self.args[1]})"
+        if self.kind in ("decimal", "interval"):
+            return self.text
         if self.kind == "array":
             return {"type": "array", "elementType": self.args[0].spark_json(), "containsNull": True}
         if self.kind == "map":
@@ -75,6 +77,8 @@ class SqlType:
             return simple[self.kind]
         if self.kind == "decimal":
             return pa.decimal128(self.args[0], self.args[1])
+        if self.kind == "interval":
+            return pa.month_day_nano_interval()
         if self.kind == "array":
             return pa.list_(self.args[0].arrow())
         if self.kind == "map":
@@ -126,6 +130,9 @@ def parse_type(text: str) -> SqlType:
             raise ValueError(f"bad decimal type {text!r}")
         nums = [int(n) for n in inner[1:-1].split(",")]
         return SqlType("decimal", [nums[0], nums[1] if len(nums) > 1 else 0])
+    if low.startswith("interval "):
+        # `interval day to second`, `interval year to month`, ...: kept as text (no Zerobus mapping).
+        return SqlType("interval", [" ".join(low.split()[1:])])
     for kind in ("array", "map", "struct"):
         if low.startswith(kind + "<") and low.endswith(">"):
             inner = t[len(kind) + 1:-1]
@@ -180,7 +187,10 @@ def table_json(full_name: str, columns: list[Column]) -> dict:
         "table_type": "MANAGED", "data_source_format": "DELTA",
         "columns": [
             {"name": c.name, "type_text": c.type.text, "type_name": c.type.type_name,
-             "type_json": json.dumps(c.spark_field()), "nullable": c.nullable, "position": i}
+             "type_json": json.dumps(c.spark_field()), "nullable": c.nullable, "position": i,
+             # Like the real API: precision/scale are set for decimals and 0 otherwise.
+             "type_precision": c.type.args[0] if c.type.kind == "decimal" else 0,
+             "type_scale": c.type.args[1] if c.type.kind == "decimal" else 0}
             for i, c in enumerate(columns)
         ],
     }

@@ -50,3 +50,12 @@ import Testing
         #expect(throws: Never.self) { try ZerobusClient.validateTableName("a.b.c") }
     }
 }
+
+@Suite struct WorkspaceTokenFormTests {
+    @Test func workspaceTokenAsksOnlyForAllAPIs() {
+        let request = TokenRequest(
+            url: "http://x/oidc/v1/token", basicCredentials: "", workspaceID: "", table: nil,
+            transport: TransportOptions(), timeout: .seconds(1))
+        #expect(request.formBody() == "grant_type=client_credentials&scope=all-apis")
+    }
+}

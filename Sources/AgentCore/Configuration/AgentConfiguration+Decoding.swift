@@ -8,11 +8,14 @@ extension AgentConfiguration {
     ///   - environment: variables for `${VAR}` interpolation and `https_proxy`/`no_proxy`.
     ///   - hostName: the default `agent.gateway_id`.
     ///   - file: how errors name the file.
+    ///   - requireTables: false for commands that only need the connection settings
+    ///     (`schema pull`), so a config without `[[table]]` is accepted.
     public init(
         toml root: TOMLTable,
         environment: [String: String],
         hostName: String,
-        file: String = "agent.toml"
+        file: String = "agent.toml",
+        requireTables: Bool = true
     ) throws(ConfigErrors) {
         let diagnostics = ConfigDiagnostics(file: file, environment: environment)
         let reader = TableReader(table: root, path: "", position: nil, diagnostics: diagnostics)
@@ -22,7 +25,7 @@ extension AgentConfiguration {
         let buffer = Self.decodeBuffer(reader.section("buffer"))
         let retry = Self.decodeRetry(reader.section("retry"))
         let health = Self.decodeHealth(reader.section("health"), gatewayID: agent.gatewayID)
-        let tables = TableConfiguration.decodeAll(reader)
+        let tables = TableConfiguration.decodeAll(reader, required: requireTables)
         reader.finish()
         if !diagnostics.errors.isEmpty { throw ConfigErrors(diagnostics.sortedErrors) }
         self.init(agent: agent, mqtt: mqtt, zerobus: zerobus, buffer: buffer, retry: retry, health: health, tables: tables)
@@ -104,6 +107,8 @@ extension AgentConfiguration {
         var endpoint = ServiceAddress(url: "", useTLS: true, host: "", port: 443)
         if case .value(let address) = reader.address("endpoint", required: true, schemes: httpSchemes) { endpoint = address }
         let workspaceURL = reader.address("workspace_url", required: false, unsetMeansEmpty: true, schemes: httpSchemes)
+        var workspaceAddress: ServiceAddress?
+        if case .value(let address) = workspaceURL { workspaceAddress = address }
         let credentials = (reader.nonEmptyString("client_id"), reader.nonEmptyString("client_secret"), reader.nonEmptyString("token"))
         var auth = Authentication.token("")
         switch credentials {
@@ -134,7 +139,7 @@ extension AgentConfiguration {
         reader.finish()
         return Zerobus(
             endpoint: endpoint,
-            auth: auth, caFile: caFile, proxy: proxy.address, noProxy: proxy.noProxy
+            auth: auth, workspaceURL: workspaceAddress, caFile: caFile, proxy: proxy.address, noProxy: proxy.noProxy
         )
     }
 

@@ -11,10 +11,12 @@ extension AgentConfiguration {
     ///   - environment: variables for `${VAR}` (typically the process environment, which systemd
     ///     fills from /etc/default/zerobus-edge); see `processEnvironment()`.
     ///   - hostName: the default gateway id; nil = this machine's host name.
+    ///   - requireTables: false to accept a file without `[[table]]` (see `init(toml:…)`).
     public static func load(
         path: String,
         environment: [String: String],
-        hostName: String? = nil
+        hostName: String? = nil,
+        requireTables: Bool = true
     ) throws(ConfigErrors) -> AgentConfiguration {
         let bytes: [UInt8]
         do {
@@ -34,7 +36,8 @@ extension AgentConfiguration {
             )])
         }
         return try AgentConfiguration(
-            toml: root, environment: environment, hostName: hostName ?? currentHostName(), file: path
+            toml: root, environment: environment, hostName: hostName ?? currentHostName(), file: path,
+            requireTables: requireTables
         )
     }
 

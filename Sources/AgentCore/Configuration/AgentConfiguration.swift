@@ -51,6 +51,9 @@ public struct AgentConfiguration: Sendable, Hashable {
         /// `https://<workspace-id>.zerobus.<region>.cloud.databricks.com` (`http://` for a local emulator).
         public var endpoint: ServiceAddress
         public var auth: Authentication
+        /// `https://<workspace>.cloud.databricks.com`: the OAuth token endpoint host and the Unity
+        /// Catalog REST host (`schema pull`). Required with OAuth, optional with a static token.
+        public var workspaceURL: ServiceAddress?
         /// Extra trust anchors (PEM); nil = system store.
         public var caFile: String?
         /// HTTP CONNECT proxy: the `proxy` key, else `https_proxy`/`HTTPS_PROXY` from the environment.

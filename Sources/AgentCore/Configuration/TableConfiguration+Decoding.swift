@@ -2,9 +2,10 @@ import DynamicProtobuf
 
 extension TableConfiguration {
     /// Decodes every `[[table]]`; at least one is required and names must be unique.
-    static func decodeAll(_ root: TableReader) -> [TableConfiguration] {
+    static func decodeAll(_ root: TableReader, required: Bool = true) -> [TableConfiguration] {
         let diagnostics = root.diagnostics
         guard let node = root.node("table") else {
+            if !required { return [] }
             root.report("table", "no [[table]] defined; at least one table is needed")
             return []
         }

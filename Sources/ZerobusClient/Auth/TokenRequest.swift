@@ -10,7 +10,8 @@ struct TokenRequest: Sendable {
     let url: String
     let basicCredentials: String
     let workspaceID: String
-    let table: String
+    /// The table a Zerobus token is scoped to; nil asks for a plain workspace token (REST APIs).
+    let table: String?
     let transport: TransportOptions
     let timeout: Duration
 
@@ -38,6 +39,10 @@ struct TokenRequest: Sendable {
     }
 
     func formBody() -> String {
+        guard table != nil else {
+            // A workspace token for REST APIs: no Zerobus resource, no table authorization_details.
+            return "grant_type=client_credentials&scope=all-apis"
+        }
         let fields = [
             ("scope", "all-apis"),
             ("resource", "api://databricks/workspaces/\(workspaceID)/zerobusDirectWriteApi"),
@@ -49,6 +54,7 @@ struct TokenRequest: Sendable {
 
     /// Privileges scoped to the one table (catalog and schema usage, table write).
     func authorizationDetails() -> String {
+        let table = self.table ?? ""
         let parts = table.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         let catalog = parts.first ?? table
         let schema = parts.count > 1 ? "\(catalog).\(parts[1])" : catalog
