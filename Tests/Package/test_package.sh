@@ -138,7 +138,7 @@ unit_env() {
 # no capabilities and the unit's umask, from / (the unit's working directory).
 as_service() {
     unit_env
-    (cd / && umask 0027 && setpriv --reuid="$PKG" --regid="$PKG" --init-groups --no-new-privs \
+    (cd / && umask 0077 && setpriv --reuid="$PKG" --regid="$PKG" --init-groups --no-new-privs \
         --inh-caps=-all --bounding-set=-all -- env -i "${UNIT_ENV[@]}" "$@")
 }
 leftovers() { # every path named after the package outside this test's folders
@@ -287,7 +287,7 @@ EOF
     wait_for 5 test -S "$WORK/notify.sock"
     # ExecStart, with the watchdog armed at 2 s (the agent pings at half of it).
     unit_env
-    (cd / && umask 0027 && exec setpriv --reuid="$PKG" --regid="$PKG" --init-groups --no-new-privs \
+    (cd / && umask 0077 && exec setpriv --reuid="$PKG" --regid="$PKG" --init-groups --no-new-privs \
         --inh-caps=-all --bounding-set=-all -- env -i "${UNIT_ENV[@]}" NOTIFY_SOCKET="$WORK/notify.sock" \
         WATCHDOG_USEC=2000000 /usr/bin/zerobus-edge run --config "$CONFIG") >"$WORK/agent.log" 2>&1 &
     agent_pid=$!
