@@ -95,6 +95,7 @@ extension RingStore {
                     try record.bind(delivery.contentHash, at: 3)
                     try record.step()
                 }
+                try pruneDeliveryMarks(newest: delivery.packetID)
             }
             for (offset, row) in rows.enumerated() {
                 try insertRow.withReset { insert in
@@ -114,6 +115,24 @@ extension RingStore {
             return try trimToPageBudget(maxSteps: 4).rows
         }
         return .stored(ids: first..<(first + Int64(rows.count)), droppedOldest: dropped)
+    }
+
+    /// Only the last few packet ids can come back as redeliveries (those committed but not yet
+    /// PUBACKed when the process died), so older marks are dropped. Kept, one per packet id,
+    /// they would grow to ~1.5 MiB and, being inside the page budget, evict every row of a small
+    /// ring; they would also make a reading repeated 65535 ids later look like a redelivery.
+    static let deliveryWindow = 2048
+    static let deliveryPruneInterval = 256
+
+    private func pruneDeliveryMarks(newest packetID: Int32) throws {
+        deliveriesSincePrune += 1
+        guard deliveriesSincePrune >= Self.deliveryPruneInterval else { return }
+        deliveriesSincePrune = 0
+        try pruneDeliveries.withReset { prune in
+            try prune.bind(Int64(packetID), at: 1)
+            try prune.bind(Int64(Self.deliveryWindow), at: 2)
+            try prune.step()
+        }
     }
 
     /// Inside a transaction: deletes the oldest rows in chunks until live pages fit the page

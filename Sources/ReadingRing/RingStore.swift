@@ -44,6 +44,9 @@ final class RingStore {
     let insertRow: SQLiteStatement
     let recordDelivery: SQLiteStatement
     let findDelivery: SQLiteStatement
+    let pruneDeliveries: SQLiteStatement
+    /// Marks recorded since the last prune (see `deliveryWindow`).
+    var deliveriesSincePrune = 0
     let pageCounts: SQLiteStatement
     let pendingRows: SQLiteStatement
     let deleteRow: SQLiteStatement
@@ -66,6 +69,9 @@ final class RingStore {
         recordDelivery = try db.prepare(
             "INSERT OR REPLACE INTO deliveries(mid, epoch, hash) VALUES (?1, ?2, ?3)", persistent: true)
         findDelivery = try db.prepare("SELECT epoch, hash FROM deliveries WHERE mid = ?1", persistent: true)
+        // Packet ids run 1…65535 and wrap: delete marks more than ?2 ids behind the newest ?1.
+        pruneDeliveries = try db.prepare(
+            "DELETE FROM deliveries WHERE (?1 - mid + 65535) % 65535 > ?2", persistent: true)
         pageCounts = try db.prepare(
             "SELECT page_count, freelist_count FROM pragma_page_count(), pragma_freelist_count()", persistent: true)
         pendingRows = try db.prepare(

@@ -148,8 +148,9 @@ public enum RingError: Error, Sendable, Equatable, CustomStringConvertible {
 /// If the agent dies after committing a message but before libmosquitto wrote its PUBACK,
 /// the broker redelivers it on the next connection with the same packet id. Such a message
 /// (same packet id, same content hash, committed on an *earlier* connection) is recognised and
-/// not stored twice. A packet id is reused by the broker only after 65535 later messages, which
-/// overwrite the mark, so a new reading is not mistaken for a redelivery.
+/// not stored twice. Only the marks of the last `RingStore.deliveryWindow` packet ids are kept
+/// (a redelivery is of a message in flight at the crash), so they stay small, and a packet id
+/// the broker reuses 65535 messages later finds no mark: a new reading is not mistaken for a redelivery.
 public struct Delivery: Sendable, Equatable {
     public var packetID: Int32
     /// Increases with every connection (e.g. the connect time in µs), also across restarts.

@@ -4,7 +4,9 @@ Binary: $ZEROBUS_EDGE_BIN or .build/debug/zerobus-edge (a missing binary fails e
 On a failure the tails of the agent, broker and emulator logs are printed with the report.
 """
 
+import shutil
 import sys
+import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -14,6 +16,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "Fixtures"))
 from agent_stack import Agent, Broker, Emulator, TableSpec, agent_binary, write_config  # noqa: E402
 
 READINGS = "main.iot.readings"
+WORK_ROOT = Path(tempfile.gettempdir()) / "zerobus-edge-agent-tests"
+WORK_ROOT.mkdir(exist_ok=True)
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
@@ -60,8 +64,21 @@ class Stack:
 
 
 @pytest.fixture
-def stack(tmp_path, request):
-    stack = Stack(tmp_path)
+def work(request):
+    """A private work directory, kept (and named) when the test fails. Not pytest's tmp_path:
+    other pytest runs on this machine prune /tmp/pytest-of-<user> while ours are still running."""
+    path = Path(tempfile.mkdtemp(prefix=f"{request.node.name[:40]}-", dir=WORK_ROOT))
+    yield path
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        print(f"work directory kept: {path}")
+    else:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def stack(work, request):
+    stack = Stack(work)
     yield stack
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed:

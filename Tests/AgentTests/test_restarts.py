@@ -65,10 +65,10 @@ def test_sigterm_exits_zero_and_restart_drains_the_rest(stack):
 
 
 @pytest.mark.parametrize("persistence", [False, True], ids=["broker-forgets", "broker-persists"])
-def test_broker_restart_reconnects_by_itself(tmp_path, persistence, request):
+def test_broker_restart_reconnects_by_itself(work, persistence, request):
     """Without persistence the broker forgets the session, so the agent must subscribe again on its
     own; with persistence the session (and what is queued in it) survives the restart."""
-    stack = Stack(tmp_path, broker_persistence=persistence)
+    stack = Stack(work, broker_persistence=persistence)
     request.addfinalizer(stack.close)
     agent = stack.agent().start()
     publisher = Publisher(stack.broker)

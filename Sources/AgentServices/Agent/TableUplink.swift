@@ -96,6 +96,10 @@ actor TableUplink {
                 failures = 0
             } catch where stopping {
                 return  // streams aborted by a bounded shutdown: not a link failure
+            } catch let error as ZerobusError where Self.isDataError(error) && requeued.first?.probe == true {
+                // Isolating a rejected batch: the server is healthy, and each probe halves the
+                // suspect rows, so this ends. Backing off here would stall the table for minutes.
+                recordFailure(error, lane: lane)
             } catch let error as ZerobusError {
                 failures += 1
                 recordFailure(error, lane: lane)
@@ -114,6 +118,8 @@ actor TableUplink {
     private func session(_ lane: Int) async throws {
         var stream: ZerobusStream?
         var acks: Task<Void, Never>?
+        /// Taken from the ring or the requeue, not yet on the wire: requeued if the stream fails.
+        var claimed: Batch?
         defer { acks?.cancel() }
         do {
             // Open at once, even with nothing to send: credentials and the table are checked
@@ -133,6 +139,7 @@ actor TableUplink {
                     try await Task.sleep(for: idleWait())
                     continue
                 }
+                claimed = batch
                 if let current = stream, current.format != format(of: batch) {
                     try await current.flush()
                     acknowledge(lane: lane, upTo: await current.lastAckedOffset)
@@ -150,6 +157,7 @@ actor TableUplink {
                 guard let stream else { continue }
                 guard let offset = try await stream.ingest(batch: batch.rows.map(\.payload)) else { continue }
                 inflight[lane].append((offset, batch))
+                claimed = nil
                 if batch.probe {
                     try await stream.waitForOffset(offset)
                     acknowledge(lane: lane, upTo: offset)
@@ -165,6 +173,8 @@ actor TableUplink {
             markOpen(lane, false)
             let failure = (error as? ZerobusError) ?? ZerobusError(.transport, "\(error)")
             if let stream { acknowledge(lane: lane, upTo: await stream.lastAckedOffset) }
+            // It is newer than everything in flight, older than any row still unclaimed.
+            if let claimed { requeued.insert(claimed, at: 0) }
             recover(lane: lane, after: failure)
             // Its unacked batches were requeued: a graceful close would only wait for them again.
             if let stream { await stream.abort() }

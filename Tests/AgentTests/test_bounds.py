@@ -1,0 +1,68 @@
+"""A tiny buffer.max_bytes with the cloud down: bounded disk, counted drops, the newest rows kept."""
+
+import threading
+from pathlib import Path
+
+from agent_stack import Publisher, wait_for
+from conftest import READINGS, reading_rows
+
+MAX_BYTES = 1024 * 1024  # the smallest allowed
+SHM_SLACK = 32 * 1024  # README: the -shm index is not counted
+TOTAL = 30_000  # several MiB of rows: far more than fits
+
+
+class DiskSampler(threading.Thread):
+    """Samples the ring's files every few ms; keeps the largest sizes seen."""
+
+    def __init__(self, data_dir: Path):
+        super().__init__(daemon=True)
+        self.data_dir, self.stopped = data_dir, threading.Event()
+        self.max_ring = self.max_dir = self.samples = 0
+
+    def run(self):
+        while not self.stopped.wait(0.005):
+            sizes = {}
+            for path in self.data_dir.glob("*"):
+                try:
+                    sizes[path.name] = path.stat().st_size
+                except FileNotFoundError:
+                    pass
+            ring = sizes.get("buffer.db", 0) + sizes.get("buffer.db-wal", 0)
+            self.max_ring, self.max_dir = max(self.max_ring, ring), max(self.max_dir, sum(sizes.values()))
+            self.samples += 1
+
+
+def test_tiny_buffer_drops_oldest_and_keeps_newest(stack):
+    stack.emulator.stop()  # the cloud is down from the start
+    stack.configure(sections={"buffer": {"max_bytes": "1MiB", "on_full": "drop_oldest"}})
+    agent = stack.agent().start()
+    sampler = DiskSampler(stack.work / "data")
+    sampler.start()
+    publisher = Publisher(stack.broker)
+    ids = publisher.publish(TOTAL, rate=3000)
+    health = wait_for(lambda: (h := agent.health()) and h["mqtt"]["messages_total"] == TOTAL
+                      and h["buffer"]["dropped_total"] > 0 and h, 30, "every reading taken, drops counted",
+                      stack.diagnostics)
+    sampler.stopped.set()
+    sampler.join()
+    print(f"disk peak: ring {sampler.max_ring} B, directory {sampler.max_dir} B over {sampler.samples} samples; "
+          f"buffered {health['buffer']['rows']}, dropped {health['buffer']['dropped_total']}")
+    assert sampler.samples > 100
+    assert sampler.max_ring <= MAX_BYTES, f"ring grew to {sampler.max_ring} B, cap {MAX_BYTES}"
+    assert sampler.max_dir <= MAX_BYTES + SHM_SLACK, f"data dir grew to {sampler.max_dir} B"
+    assert health["buffer"]["max_bytes"] == MAX_BYTES
+    assert health["buffer"]["bytes"] <= MAX_BYTES
+    table = next(t for t in health["tables"] if t["name"] == READINGS)
+    assert table["dropped_total"] == health["buffer"]["dropped_total"]
+    buffered, dropped = health["buffer"]["rows"], health["buffer"]["dropped_total"]
+    assert buffered + dropped == TOTAL, "every reading is either buffered or counted as dropped"
+
+    stack.emulator.start()
+    wait_for(lambda: (h := agent.health()) and h["buffer"]["rows"] == 0, 60, "the backlog drained",
+             stack.diagnostics)
+    arrived = sorted(int(row["seq"]) for row in reading_rows(stack.emulator))
+    assert len(arrived) == len(set(arrived)) == buffered, "exactly the buffered rows arrived, once"
+    # drop_oldest: what survives is the newest readings, without holes.
+    assert arrived == list(range(TOTAL - buffered, TOTAL)), f"not the newest: {arrived[:3]}…{arrived[-3:]}"
+    assert ids[-1] == f"r-{arrived[-1]}"
+    assert agent.stop() == 0
