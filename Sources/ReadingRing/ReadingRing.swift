@@ -83,7 +83,7 @@ public final class ReadingRing: Sendable {
     /// Wall-clock time in microseconds since the Unix epoch.
     public static func now() -> Int64 { RingDatabase.nowMicros() }
 
-    private func withStore<T: Sendable>(_ body: (RingStore) throws -> T) throws -> T {
+    func withStore<T: Sendable>(_ body: (RingStore) throws -> T) throws -> T {
         try store.withLock { store in
             guard let store else { throw RingError.closed }
             return try body(store)

@@ -48,6 +48,11 @@ enum RingDatabase {
             epoch INTEGER NOT NULL,
             hash INTEGER NOT NULL
         );
+        CREATE TABLE IF NOT EXISTS requests(
+            id INTEGER PRIMARY KEY,
+            command TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('pending', 'taken', 'done')),
+            result TEXT);
         CREATE TABLE IF NOT EXISTS counters(
             table_name TEXT NOT NULL,
             name TEXT NOT NULL,

@@ -25,8 +25,7 @@ extension ZerobusEdge {
             @OptionGroup var options: ConfigOption
 
             func run() throws {
-                let result = try QuarantineCommandSupport.tool(options).retry()
-                Output.line("requeued \(result.requeued), still failing \(result.stillFailing)")
+                Output.line(try QuarantineCommandSupport.perform(.retry, options))
             }
         }
 
@@ -35,13 +34,24 @@ extension ZerobusEdge {
             @OptionGroup var options: ConfigOption
 
             func run() throws {
-                Output.line("purged \(try QuarantineCommandSupport.tool(options).purge())")
+                Output.line(try QuarantineCommandSupport.perform(.purge, options))
             }
         }
     }
 }
 
 enum QuarantineCommandSupport {
+    /// retry/purge: done by the running daemon if there is one (it owns the ring).
+    static func perform(_ command: QuarantineTool.Command, _ options: ConfigOption) throws -> String {
+        let configuration = try options.load()
+        do {
+            return try QuarantineTool.perform(command, configuration: configuration)
+        } catch {
+            Output.error("\(error)")
+            throw ExitCode(1)
+        }
+    }
+
     static func tool(_ options: ConfigOption) throws -> QuarantineTool {
         let configuration = try options.load()
         do {

@@ -59,6 +59,8 @@ def test_two_minute_outage_loses_nothing_and_reports_offline(stack):
     rows_gauge = [line for line in metrics.splitlines() if line.startswith("zerobus_edge_buffer_rows")]
     assert rows_gauge and float(rows_gauge[0].split()[-1]) > 0, metrics[:2000]
     assert retained_status(stack.broker, "zerobus-edge/gw-test/status")["state"] == "offline"
+    summary = agent.cli("status")
+    assert summary.returncode == 0 and "offline" in summary.stdout, summary.stdout + summary.stderr
 
     time.sleep(max(0.0, OUTAGE_S - (time.monotonic() - outage_began)))  # the outage's length, not a sync
     stack.emulator.start()

@@ -47,6 +47,10 @@ def test_malformed_payloads_are_quarantined_and_valid_ones_flow(stack):
     assert health["tables"][0]["quarantined_total"] == len(POISON)
     assert health["state"] == "online", "poison data is not an agent failure"
     assert agent.stop() == 0
+    # Without a daemon the CLI writes the ring itself.
+    purge = agent.cli("quarantine", "purge")
+    assert purge.returncode == 0 and purge.stdout.strip() == f"purged {len(POISON)}", purge.stdout + purge.stderr
+    assert agent.quarantine() == []
 
 
 def test_rows_rejected_by_the_server_are_isolated(stack):

@@ -97,3 +97,12 @@ def test_broker_restart_reconnects_by_itself(work, persistence, request):
     assert agent.running
     publisher.close()
     assert agent.stop() == 0
+
+
+def test_a_second_agent_on_the_same_ring_is_refused(stack):
+    agent = stack.agent().start()
+    second = agent.cli("run", timeout=30)
+    assert second.returncode == 1, second.stderr
+    assert "another zerobus-edge process is using" in second.stderr, second.stderr
+    assert agent.running and agent.http_get("/healthz")[0] == 200
+    assert agent.stop() == 0

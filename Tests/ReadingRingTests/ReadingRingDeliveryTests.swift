@@ -31,4 +31,21 @@ import Testing
         #expect(try ring.isRedelivery(Delivery(packetID: 3, connectionEpoch: 200, contentHash: 1)) == false)
         #expect(try ring.isRedelivery(Delivery(packetID: 3, connectionEpoch: 200, contentHash: 2)))
     }
+
+    /// One mark per packet id would reach ~1.5 MiB; inside a 1 MiB ring it evicted every row.
+    @Test func marksOfOldPacketIDsAreDroppedAndDoNotEvictRows() throws {
+        let dir = try TemporaryDirectory()
+        let (ring, _) = try ReadingRing.open(dir.configuration(maxBytes: 1 << 20))
+        let descriptor = try ring.descriptorID(table: "main.a", descriptor: descriptorBytes(1))
+        for n in 1...30_000 {
+            _ = try ring.append([row(n, table: "main.a", descriptor: descriptor, size: 8)],
+                                delivery: Delivery(packetID: Int32(n), connectionEpoch: 100, contentHash: Int64(n)))
+        }
+        let stats = try ring.stats()
+        #expect(stats.rows > 5_000)
+        #expect(Int(stats.droppedTotal) + stats.rows == 30_000)
+        // The newest marks still catch a redelivery; old ones are gone.
+        #expect(try ring.isRedelivery(Delivery(packetID: 29_999, connectionEpoch: 200, contentHash: 29_999)))
+        #expect(try ring.isRedelivery(Delivery(packetID: 100, connectionEpoch: 200, contentHash: 100)) == false)
+    }
 }

@@ -21,6 +21,8 @@ public final class AgentRuntime: Sendable {
     let uplinks: [TableUplink]
     let mqtt: MQTTClient
     let health: HealthPublisher
+    /// Held while the daemon runs: one owner per ring; the CLI hands writes to it.
+    let dataDirectoryLock: DataDirectoryLock
     private let mqttState = Shared(MQTTLinkState())
 
     struct MQTTLinkState: Sendable {
@@ -33,6 +35,11 @@ public final class AgentRuntime: Sendable {
         self.configuration = configuration
         self.logger = logger
         try Self.makeDataDirectory(configuration.agent.dataDirectory)
+        guard let lock = try DataDirectoryLock.acquire(dataDirectory: configuration.agent.dataDirectory, patience: .seconds(5)) else {
+            throw AgentError("another zerobus-edge process is using \(configuration.agent.dataDirectory) "
+                + "(\(DataDirectoryLock.path(dataDirectory: configuration.agent.dataDirectory)) is locked)")
+        }
+        dataDirectoryLock = lock
         let ring = try Self.openRing(configuration, logger: logger)
         self.ring = ring
 
@@ -174,12 +181,34 @@ public final class AgentRuntime: Sendable {
             } catch {
                 logger.error("cannot enforce buffer bounds", metadata: ["error": "\(error)"])
             }
+            handleRequests()
             if intake.writeHeld(), mqttState.withLock({ $0.paused }) {
                 mqttState.withLock { $0.paused = false }
                 logger.info("buffer has room again: resuming MQTT intake")
                 mqtt.resume()
             }
             try? await Task.sleep(for: .seconds(1))
+        }
+    }
+
+    /// `quarantine retry|purge` from the CLI, run here because this process owns the ring.
+    private func handleRequests() {
+        let requests: [ReadingRing.Request]
+        do {
+            requests = try ring.takeRequests()
+        } catch {
+            logger.error("cannot read CLI requests from the buffer", metadata: ["error": "\(error)"])
+            return
+        }
+        let tool = QuarantineTool(configuration: configuration, ring: ring)
+        for request in requests {
+            let result = tool.executeForRequest(request.command)
+            logger.notice("quarantine \(request.command) (requested by the CLI)", metadata: ["result": "\(result)"])
+            do {
+                try ring.completeRequest(request.id, result: result)
+            } catch {
+                logger.error("cannot store the result of a CLI request", metadata: ["error": "\(error)"])
+            }
         }
     }
 

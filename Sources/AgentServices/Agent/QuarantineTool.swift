@@ -1,4 +1,5 @@
 import AgentCore
+import Glibc
 import ReadingRing
 
 /// `zerobus-edge quarantine list|retry|purge`, on the ring file (safe while the daemon runs:
@@ -10,6 +11,72 @@ public struct QuarantineTool {
     public init(configuration: AgentConfiguration) throws(AgentError) {
         self.configuration = configuration
         ring = try AgentRuntime.openRing(configuration, logger: .init(label: "zerobus-edge.quarantine"))
+    }
+
+    /// On the daemon's own ring, for requests handed over by the CLI.
+    init(configuration: AgentConfiguration, ring: ReadingRing) {
+        self.configuration = configuration
+        self.ring = ring
+    }
+
+    /// The commands that write the ring.
+    public enum Command: String, Sendable {
+        case retry, purge
+    }
+
+    /// Runs `command` where it is safe: here when no daemon holds the data directory, else in
+    /// the daemon (see `ReadingRing+Requests`), waiting up to `timeout` for its answer.
+    /// Returns the line to print.
+    public static func perform(
+        _ command: Command, configuration: AgentConfiguration, timeout: Duration = .seconds(15)
+    ) throws -> String {
+        let directory = configuration.agent.dataDirectory
+        try AgentRuntime.makeDataDirectory(directory)
+        if let lock = try DataDirectoryLock.acquire(dataDirectory: directory) {
+            return try withExtendedLifetime(lock) { try QuarantineTool(configuration: configuration).execute(command) }
+        }
+        let ring = try QuarantineTool(configuration: configuration).ring
+        defer { try? ring.close() }
+        let id = try ring.submitRequest(command.rawValue)
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            switch try ring.requestState(id) {
+            case .done(let result):
+                try ring.withdrawRequest(id)
+                if result.hasPrefix(Self.errorPrefix) { throw AgentError(String(result.dropFirst(Self.errorPrefix.count))) }
+                return result
+            case .gone:
+                throw AgentError("the request was removed before the running agent answered it")
+            case .pending, .taken:
+                usleep(50_000)
+            }
+        }
+        if try ring.withdrawRequest(id) {
+            throw AgentError("the running agent did not take the request within \(timeout); nothing was changed")
+        }
+        throw AgentError("the running agent took the request but did not answer within \(timeout); see its log")
+    }
+
+    static let errorPrefix = "error: "
+
+    /// The result line of `command`, or `errorPrefix` + the error (what the CLI prints).
+    func execute(_ command: Command) throws -> String {
+        switch command {
+        case .retry:
+            let result = try retry()
+            return "requeued \(result.requeued), still failing \(result.stillFailing)"
+        case .purge:
+            return "purged \(try purge())"
+        }
+    }
+
+    func executeForRequest(_ command: String) -> String {
+        guard let command = Command(rawValue: command) else { return Self.errorPrefix + "unknown request \(command)" }
+        do {
+            return try execute(command)
+        } catch {
+            return Self.errorPrefix + "\(error)"
+        }
     }
 
     /// One JSON object per entry, newest last.
