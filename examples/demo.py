@@ -321,6 +321,7 @@ def main(argv=None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     demo = Demo(args)
     ok = False
+    interrupted = False
     try:
         demo.start()
         ok = demo.run_outage() if args.outage is not None else demo.run_normal()
@@ -329,6 +330,7 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         say("\ninterrupted — cleaning up")
         demo.failed = False
+        interrupted = True
     except Exception as e:
         demo.failed = True
         say(f"\ndemo failed: {e}")
@@ -337,7 +339,7 @@ def main(argv=None) -> int:
     finally:
         step("stopping simulator, agent, emulator and mosquitto")
         demo.stop()
-    return 0 if ok else 1
+    return 130 if interrupted else (0 if ok else 1)
 
 
 if __name__ == "__main__":
