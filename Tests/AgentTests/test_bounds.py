@@ -1,10 +1,11 @@
 """A tiny buffer.max_bytes with the cloud down: bounded disk, counted drops, the newest rows kept."""
 
 import threading
+import time
 from pathlib import Path
 
 from agent_stack import Publisher, wait_for
-from conftest import READINGS, reading_rows
+from conftest import READINGS, assert_complete, reading_rows
 
 MAX_BYTES = 1024 * 1024  # the smallest allowed
 SHM_SLACK = 32 * 1024  # README: the -shm index is not counted
@@ -65,4 +66,34 @@ def test_tiny_buffer_drops_oldest_and_keeps_newest(stack):
     # drop_oldest: what survives is the newest readings, without holes.
     assert arrived == list(range(TOTAL - buffered, TOTAL)), f"not the newest: {arrived[:3]}…{arrived[-3:]}"
     assert ids[-1] == f"r-{arrived[-1]}"
+    assert agent.stop() == 0
+
+
+def test_pause_keeps_the_backlog_at_the_broker_and_loses_nothing(stack):
+    stack.emulator.stop()
+    stack.configure(sections={"buffer": {"max_bytes": "1MiB", "on_full": "pause"}})
+    agent = stack.agent().start()
+    sampler = DiskSampler(stack.work / "data")
+    sampler.start()
+    publisher = Publisher(stack.broker)
+    ids = publisher.publish(TOTAL, rate=3000)
+    wait_for(lambda: "pausing MQTT intake" in agent.log_tail(200), 30, "intake paused", stack.diagnostics)
+    health = wait_for(lambda: (h := agent.health()) and not h["mqtt"]["connected"] and h, 30,
+                      "paused intake shows as MQTT disconnected", stack.diagnostics)
+    assert health["buffer"]["dropped_total"] == 0
+    assert 0 < health["mqtt"]["messages_total"] < TOTAL, "the broker should hold the rest"
+
+    stack.emulator.start()
+    restored = time.monotonic()
+    wait_for(lambda: len({r["reading_id"] for r in reading_rows(stack.emulator)}) >= TOTAL, 120,
+             "every reading delivered after the pause", stack.diagnostics, interval=0.5)
+    print(f"all delivered {time.monotonic() - restored:.1f}s after the cloud returned")
+    sampler.stopped.set()
+    sampler.join()
+    print(f"disk peak with pause: ring {sampler.max_ring} B")
+    assert sampler.max_ring <= MAX_BYTES
+    assert_complete(reading_rows(stack.emulator), ids, exactly_once=False)
+    final = wait_for(lambda: (h := agent.health()) and h["buffer"]["rows"] == 0 and h["mqtt"]["connected"] and h,
+                     30, "drained and connected again", stack.diagnostics)
+    assert final["buffer"]["dropped_total"] == 0
     assert agent.stop() == 0

@@ -43,6 +43,8 @@ actor TableUplink {
     /// Requests one lane may have unacked; keeps memory flat while the cloud is away.
     static let maxInflightBatches = 16
     private var stopping = false
+    /// Set by `recover` when a data error made progress isolating bad rows (no backoff then).
+    private var isolating = false
     private(set) var status = UplinkStatus()
 
     init(
@@ -96,9 +98,10 @@ actor TableUplink {
                 failures = 0
             } catch where stopping {
                 return  // streams aborted by a bounded shutdown: not a link failure
-            } catch let error as ZerobusError where Self.isDataError(error) && requeued.first?.probe == true {
-                // Isolating a rejected batch: the server is healthy, and each probe halves the
-                // suspect rows, so this ends. Backing off here would stall the table for minutes.
+            } catch let error as ZerobusError where isolating {
+                // A rejected batch was just split or quarantined: the server is healthy, and each
+                // probe halves the suspect rows, so this ends. Backing off would stall the table.
+                isolating = false
                 recordFailure(error, lane: lane)
             } catch let error as ZerobusError {
                 failures += 1
@@ -244,6 +247,7 @@ actor TableUplink {
         inflight[lane].removeAll()
         guard !unacked.isEmpty else { return }
         if Self.isDataError(error) {
+            isolating = true
             let suspect = unacked.removeFirst()
             if suspect.rows.count == 1 && suspect.probe {
                 quarantine(suspect, reason: error.description)
