@@ -243,15 +243,21 @@ class Agent:
         self.health_file = Path(_toml_value(text, "file"))
         self.http = "http://" + _toml_value(text, "http_listen")
 
-    def start(self, ready_timeout: float = 30) -> "Agent":
-        """Starts the agent and returns once its health HTTP server answers."""
+    def start(self, ready_timeout: float = 30, wait_subscribed: bool = True) -> "Agent":
+        """Starts the agent and returns once its health HTTP server answers and (with
+        `wait_subscribed`) its MQTT subscription is acknowledged: a reading published before
+        that has no subscriber at the broker on a first start."""
+        marker = f"=== start {time.strftime('%H:%M:%S')} {time.monotonic_ns()} ==="
         with open(self.log_path, "ab") as log:
-            log.write(f"=== start {time.strftime('%H:%M:%S')} ===\n".encode())
+            log.write(f"{marker}\n".encode())
             self.process = subprocess.Popen([str(self.binary), "run", "--config", str(self.config)],
                                             stdout=log, stderr=log, env=self.env)
         wait_for(lambda: self.process.poll() is not None or self.http_get("/healthz")[0] == 200, ready_timeout,
                  "agent health endpoint up", self.log_tail)
         assert self.process.poll() is None, f"agent exited with {self.process.returncode}\n{self.log_tail()}"
+        if wait_subscribed:
+            wait_for(lambda: "MQTT subscribed" in self.log_path.read_text(errors="replace").rpartition(marker)[2],
+                     ready_timeout, "agent subscribed at the broker", self.log_tail)
         return self
 
     @property
