@@ -195,6 +195,13 @@ note "binary"
 check "zerobus-edge --version prints $deb_version" sh -c "[ \"\$(/usr/bin/zerobus-edge --version)\" = '$deb_version' ]"
 check "check-config accepts the shipped agent.toml (as the service user, unit environment)" \
     as_service /usr/bin/zerobus-edge check-config --config "$CONFIG"
+# Uncommenting every commented-out key must change nothing: the comments show the
+# defaults (gateway_id and mqtt.client_id default to the host name, so they show an
+# example; descriptor/message are the alternative to columns).
+sed -E '/^# (descriptor|message|optional|gateway_id|client_id) /!s/^# ([a-z_]+ *= .*)$/\1/' "$CONFIG" >"$WORK/uncommented.toml"
+check "the shipped agent.toml lists keys with their defaults (uncommented: same effective config)" bash -c "
+    [ \$(grep -cE '^[a-z_]+ *= ' '$WORK/uncommented.toml') -gt \$(grep -cE '^[a-z_]+ *= ' '$CONFIG') ] &&
+    diff <(env -i /usr/bin/zerobus-edge check-config --config '$CONFIG') <(env -i /usr/bin/zerobus-edge check-config --config '$WORK/uncommented.toml')"
 check "check-config names the key and line of an error (exit 2)" sh -c '
     cp '"$CONFIG"' '"$WORK"'/bad.toml && sed -i "s/^# qos = 1/qos = 0/" '"$WORK"'/bad.toml
     out=$(/usr/bin/zerobus-edge check-config --config '"$WORK"'/bad.toml 2>&1); status=$?
