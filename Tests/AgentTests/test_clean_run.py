@@ -1,4 +1,5 @@
-"""A clean run: 100k readings over 3 topics into 2 tables, all delivered once with their values."""
+"""A clean run: 100k readings over 3 topics into 2 tables (one on 2 parallel streams), all
+delivered once with their values."""
 
 import time
 
@@ -11,7 +12,7 @@ TOTAL = 100_000
 
 
 def test_100k_readings_three_topics_two_tables(stack):
-    stack.configure(tables=[TableSpec(READINGS, ["sensors/+/+"]), TableSpec(POWER, ["plant/+/+"])])
+    stack.configure(tables=[TableSpec(READINGS, ["sensors/+/+"]), TableSpec(POWER, ["plant/+/+"], options={"streams": 2})])
     agent = stack.agent().start()
     publisher = Publisher(stack.broker)
     began = time.monotonic()

@@ -7,10 +7,11 @@ import time
 import paho.mqtt.client as mqtt
 
 from agent_stack import Publisher, wait_for
-from conftest import assert_complete, reading_rows
+from conftest import READINGS, assert_complete, reading_rows
 
 RATE = 500
 OUTAGE_S = 120
+HEALTH_TABLE = "main.ops.agent_health"
 
 
 def retained_status(broker, topic: str) -> dict:
@@ -29,6 +30,7 @@ def retained_status(broker, topic: str) -> dict:
 
 
 def test_two_minute_outage_loses_nothing_and_reports_offline(stack):
+    stack.configure(sections={"health": {"table": HEALTH_TABLE}})
     agent = stack.agent().start()
     publisher = Publisher(stack.broker)
     total = RATE * (OUTAGE_S + 25)
@@ -47,7 +49,8 @@ def test_two_minute_outage_loses_nothing_and_reports_offline(stack):
     assert offline["mqtt"]["connected"] and offline["mqtt"]["messages_total"] > 30 * RATE
     assert offline["buffer"]["rows"] >= 50 * RATE, offline  # a minute of readings waits in the ring
     assert offline["buffer"]["oldest_age_s"] >= 55, offline
-    assert offline["tables"][0]["rows"] == offline["buffer"]["rows"]
+    tables = {t["name"]: t for t in offline["tables"]}
+    assert tables[READINGS]["rows"] + tables[HEALTH_TABLE]["rows"] == offline["buffer"]["rows"]
 
     # The health listener and the status topic keep answering while the cloud is away.
     status, body = agent.http_get("/healthz")
@@ -76,5 +79,11 @@ def test_two_minute_outage_loses_nothing_and_reports_offline(stack):
     assert_complete(reading_rows(stack.emulator), ids, exactly_once=False)
     assert drained["buffer"]["dropped_total"] == 0
     assert drained["zerobus"]["reconnects_total"] >= 1
+    # health.table rows were buffered like data: the outage itself reached the cloud.
+    health_rows = wait_for(lambda: [r["record"] for r in stack.emulator.records(HEALTH_TABLE)
+                                    if r["record"]["state"] == "offline"], 30, "offline health rows delivered")
+    assert max(int(r["offline_for_s"]) for r in health_rows) >= 60
+    assert max(int(r["backlog_rows"]) for r in health_rows) >= 50 * RATE
+    assert all(r["gateway_id"] == "gw-test" and not r["zerobus_connected"] for r in health_rows)
     publisher.close()
     assert agent.stop() == 0

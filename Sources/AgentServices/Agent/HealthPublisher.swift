@@ -85,6 +85,11 @@ final class HealthPublisher: Sendable {
         }
     }
 
+    /// Data tables, then the health table: its rows are in `buffer.rows` too, so the tables add up.
+    private var tableNames: [String] {
+        configuration.tables.map(\.name.description) + (healthRows.map { [$0.table.name] } ?? [])
+    }
+
     /// Builds a fresh report from the ring, the intake and the uplinks.
     @discardableResult
     func refresh() async -> HealthSnapshot {
@@ -106,7 +111,7 @@ final class HealthPublisher: Sendable {
                     offlineForSeconds: connected ? 0 : Int(max(0, now - (downSince ?? now)) / 1_000_000),
                     reconnectsTotal: statuses.reduce(0) { $0 + $1.reconnects }, lastError: connected ? nil : lastError),
                 buffer: Self.buffer(stats, maxBytes: configuration.buffer.maxBytes),
-                tables: Self.tables(stats, previous: history.previous, names: configuration.tables.map(\.name.description),
+                tables: Self.tables(stats, previous: history.previous, names: tableNames,
                                     interval: configuration.health.interval),
                 version: AgentRuntime.version)
         }
