@@ -3,16 +3,22 @@ SHELL := /bin/bash
 VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 APT_PACKAGES := libnghttp2-dev libmbedtls-dev libsqlite3-dev libmosquitto-dev mosquitto \
-	mosquitto-clients protobuf-compiler openssl sqlite3 pkg-config python3-venv
+	mosquitto-clients protobuf-compiler openssl sqlite3 pkg-config python3-venv \
+	debhelper dpkg-dev lintian file systemd adduser
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: help deps apt venv build test test-swift test-emulator demo bench protos clean
+.PHONY: help deps apt venv build test test-swift test-emulator test-agent test-schema test-package \
+	test-package-systemd demo demo-outage demo-client deb bench bench-agent protos clean
 
 help:
-	@echo "make demo   - install dependencies, build, run the embedded demo"
-	@echo "make test   - install dependencies, build, run every test"
-	@echo "make bench  - benchmarks (figures printed)"
-	@echo "make protos - regenerate Swift code from Protos/*.proto"
+	@echo "make demo         - install dependencies, build, run the embedded demo (broker + emulator + agent + sensors)"
+	@echo "make demo-outage  - the same with a 60 s cloud outage: backlog grows, then drains, counts compared"
+	@echo "make demo-client  - stream synthetic rows through the ZerobusClient library alone"
+	@echo "make test         - install dependencies, build, run every test (Swift, emulator, agent end to end, package)"
+	@echo "make deb          - build the Debian package into dist/"
+	@echo "make bench        - client benchmark (Swift client vs official Python SDK)"
+	@echo "make bench-agent  - agent benchmark (vs null subscriber and a Python bridge; BENCH_ARGS=--quick)"
+	@echo "make protos       - regenerate Swift code from Protos/*.proto"
 
 deps: apt venv
 
@@ -36,20 +42,52 @@ $(VENV)/.installed: Tests/requirements.txt Tests/Emulator/requirements.txt
 build: deps
 	swift build $(SWIFT_BUILD_FLAGS)
 
-test: build test-swift test-emulator
+test: build test-swift test-emulator test-agent test-schema test-package
 
 test-swift:
 	ZEROBUS_PYTHON=$(abspath $(PYTHON)) swift test $(SWIFT_BUILD_FLAGS)
 
+# The emulator against the official Databricks SDK.
 test-emulator:
 	$(PYTHON) -m pytest -q Tests/Emulator
 
+# The built agent against a real mosquitto and the emulator (outage, kill -9, poison, bounds, ...).
+test-agent:
+	$(PYTHON) -m pytest -q Tests/AgentTests
+
+# schema pull, the examples' configurations and the standalone Swift client example.
+test-schema:
+	$(PYTHON) -m pytest -q Tests/SchemaTests
+
+# Builds the .deb and installs, upgrades, removes and purges it (root).
+test-package: deb venv
+	ZEROBUS_PYTHON=$(abspath $(PYTHON)) Tests/Package/test_package.sh
+
+# The same package under a real systemd in a Debian 12 container (debootstrap + systemd-nspawn;
+# needs Debian's mirror, ~1 min once the container exists). Not part of `make test`.
+test-package-systemd: deb venv
+	@for p in debootstrap systemd-container; do dpkg -s $$p >/dev/null 2>&1 || apt-get install -y -qq $$p; done
+	ZEROBUS_PYTHON=$(abspath $(PYTHON)) Tests/Package/test_systemd_nspawn.sh
+
+deb: apt
+	packaging/build-deb.sh
+
 demo: build
+	$(PYTHON) examples/demo.py
+
+demo-outage: build
+	$(PYTHON) examples/demo.py --outage
+
+demo-client: build
 	ZEROBUS_PYTHON=$(abspath $(PYTHON)) examples/client-demo.sh
 
 bench: deps
 	swift build -c release --product zerobus-example $(SWIFT_BUILD_FLAGS)
 	$(PYTHON) Tests/Benchmarks/bench_client.py
+
+bench-agent: deps
+	swift build -c release --product zerobus-edge $(SWIFT_BUILD_FLAGS)
+	$(PYTHON) Tests/Benchmarks/bench_agent.py $(BENCH_ARGS)
 
 # Regenerates Sources/ZerobusClient/Generated from Protos/ (needs protoc-gen-swift 1.39:
 # `swift build -c release --product protoc-gen-swift` in a checkout of apple/swift-protobuf).
