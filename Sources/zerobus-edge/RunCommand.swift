@@ -41,8 +41,9 @@ extension ZerobusEdge {
             let configuration = try options.load()
             do {
                 try AgentRuntime.validateTables(configuration)
+                try AgentRuntime.validateReferencedFiles(configuration)
             } catch {
-                Output.error("\(options.config): \(error)")
+                for line in "\(error)".split(separator: "\n") { Output.error("\(options.config): \(line)") }
                 throw ExitCode(2)
             }
             Output.line(configuration.summary())
