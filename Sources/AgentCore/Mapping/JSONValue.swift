@@ -124,8 +124,9 @@ extension JSONValue {
         return output
     }
 
-    /// JSON string escaping (RFC 8259 §7): quote, backslash and all control characters; everything
-    /// else, including non-ASCII, is written as UTF-8.
+    /// JSON string escaping (RFC 8259 §7): quote, backslash and all control characters (DEL too,
+    /// so that the result is also a valid TOML basic string); everything else, including
+    /// non-ASCII, is written as UTF-8.
     static func writeString(_ text: String, to output: inout String) {
         output += "\""
         for scalar in text.unicodeScalars {
@@ -138,7 +139,7 @@ extension JSONValue {
             case "\u{08}": output += "\\b"
             case "\u{0C}": output += "\\f"
             default:
-                if scalar.value < 0x20 {
+                if scalar.value < 0x20 || scalar.value == 0x7F {
                     let hex = String(scalar.value, radix: 16)
                     output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
                 } else {

@@ -1,3 +1,4 @@
+import AgentCore
 import DynamicProtobuf
 
 /// A Unity Catalog table made usable by the agent: the `columns = [...]` block for agent.toml
@@ -91,22 +92,9 @@ public struct PulledSchema: Sendable {
         text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
     }
 
-    /// A TOML basic string.
+    /// A TOML basic string: a JSON string literal (with DEL escaped, as `JSONValue.quoted` does) is one.
     static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-                let hex = String(scalar.value, radix: 16, uppercase: true)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        JSONValue.quoted(text)
     }
 
     private static func isIdentifier(_ name: String) -> Bool {
