@@ -34,6 +34,9 @@ EXPECTED = {
          "meters/+/kwh       ->  main.plant.energy"],
         ["table main.plant.readings  format=json streams=2", "table main.plant.alarms  format=json streams=1",
          "table main.plant.energy  format=value streams=1"]),
+    "demo.toml": (
+        ["sensors/+/+  ->  main.iot.readings"],
+        ["table main.iot.readings  format=json streams=1"]),
     "mqtts-client-cert.toml": (
         ["substation/14/+/measurements  ->  main.grid.substation_measurements"],
         ["table main.grid.substation_measurements  format=json streams=1"]),
