@@ -319,7 +319,8 @@ class Bench:
             gateway_id="gw-bench", tables=[TableSpec(TABLE, ["sensors/+/+"], columns=COLUMNS)],
             sections={"agent": {"log_level": "warn"}, "buffer": {"max_bytes": "2GiB"},
                       "retry": {"initial_backoff_ms": 200, "max_backoff_ms": 1000}})
-        agent = Agent(config, self.work / "agent.log").start()
+        # The environment the systemd unit gives the agent (MALLOC_ARENA_MAX=2: fewer glibc arenas).
+        agent = Agent(config, self.work / "agent.log", env={"MALLOC_ARENA_MAX": "2"}).start()
         pid = agent.process.pid
         try:
             wait_for(lambda: (agent.health() or {}).get("zerobus", {}).get("connected"), 30, "agent connected",
