@@ -47,10 +47,12 @@ import Synchronization
 public final class ReadingRing: Sendable {
     public let configuration: RingConfiguration
     private let store: Mutex<RingStore?>
+    let intake: Mutex<IntakeState>
 
-    private init(store: consuming sending RingStore, configuration: RingConfiguration) {
+    private init(store: consuming sending RingStore, intake: consuming sending IntakeState, configuration: RingConfiguration) {
         self.configuration = configuration
         self.store = Mutex(store)
+        self.intake = Mutex(intake)
     }
 
     /// Opens or creates the ring (file mode 0600), applying pragmas, checking integrity and
@@ -66,10 +68,23 @@ public final class ReadingRing: Sendable {
             report.corruptionReason = unusable.reason
             store = try makeStore(configuration)
         }
+        var intake = IntakeState()
+        if configuration.intakeJournal {
+            // Before anything else: what was journaled (and PUBACKed) before a crash goes to SQLite.
+            let (generation, replayed) = try store.replayJournal(batchBytes: configuration.journalDrainBytes)
+            report.journalRecordsReplayed = replayed
+            intake.journal = try IntakeJournal(
+                ringPath: configuration.path, generation: generation, durable: configuration.sync == .full,
+                drainBytes: configuration.journalDrainBytes)
+        }
         _ = try store.enforceBounds(now: now())
         report.rows = store.mirror.totalRows
         report.quarantineRows = store.mirror.quarantineRows
-        return (ReadingRing(store: store, configuration: configuration), report)
+        intake.window.load(try store.deliveryMarks())
+        intake.tableIDs = store.mirror.tableIDs
+        intake.descriptorTables = store.descriptorTables
+        intake.liveBytes = try store.liveBytes()
+        return (ReadingRing(store: store, intake: intake, configuration: configuration), report)
     }
 
     private static func makeStore(_ configuration: RingConfiguration) throws -> RingStore {
@@ -94,7 +109,11 @@ public final class ReadingRing: Sendable {
 
     /// The id of `descriptor` (serialized descriptor bytes) for `table`, stored once per content.
     public func descriptorID(table: String, descriptor: [UInt8]) throws -> Int64 {
-        try withStore { try $0.descriptorID(table: table, descriptor: descriptor) }
+        try withStore { store in
+            let id = try store.descriptorID(table: table, descriptor: descriptor)
+            syncRegistrations(store)
+            return id
+        }
     }
 
     /// The bytes stored for a descriptor id.
@@ -107,19 +126,30 @@ public final class ReadingRing: Sendable {
 
     // MARK: Rows
 
-    /// Stores `rows` in one transaction (see invariant 5 for what happens when full).
+    /// Stores `rows` in one transaction (see invariant 5 for what happens when full). Journaled
+    /// rows are drained first, so ids keep following arrival order.
     public func append(_ rows: [NewRow]) throws -> AppendOutcome {
-        try withStore { try $0.append(rows) }
+        try withStore { store in
+            _ = try drainLocked(store)
+            return try store.append(rows)
+        }
     }
 
     /// Stores the rows of one MQTT message together with its delivery mark, in one transaction.
+    /// (The MQTT path uses `journal` instead; this is the unjournaled equivalent.)
     public func append(_ rows: [NewRow], delivery: Delivery) throws -> AppendOutcome {
-        try withStore { try $0.append(rows, delivery: delivery) }
+        try withStore { store in
+            _ = try drainLocked(store)
+            let outcome = try store.append(rows, delivery: delivery)
+            if case .stored = outcome { intake.withLock { $0.window.record(delivery) } }
+            return outcome
+        }
     }
 
-    /// True when `delivery` repeats a message committed on an earlier connection (see `Delivery`).
+    /// True when `delivery` repeats a message stored on an earlier connection (see `Delivery`).
+    /// Answered from memory: no query per message.
     public func isRedelivery(_ delivery: Delivery) throws -> Bool {
-        try withStore { try $0.isRedelivery(delivery) }
+        intake.withLock { $0.window.isRedelivery(delivery) }
     }
 
     /// Up to `maxRecords` rows of `table` with id > `after`, in id order, stopping before
@@ -192,7 +222,11 @@ public final class ReadingRing: Sendable {
 
     /// Health figures; no table scans, cheap enough for every second on a large ring.
     public func stats(now: Int64 = ReadingRing.now()) throws -> RingStats {
-        try withStore { try $0.stats(now: now) }
+        try withStore { store in
+            var stats = try store.stats(now: now)
+            addJournal(to: &stats, tableNames: store.mirror.tableNames, now: now)
+            return stats
+        }
     }
 
     /// Checkpoints the WAL into the database file and truncates it.
@@ -207,6 +241,12 @@ public final class ReadingRing: Sendable {
             return store
         }
         guard let store else { return }
+        // A clean stop leaves no journal behind (the next open would replay it otherwise).
+        while let applied = try? drainLocked(store), applied > 0 {}
+        intake.withLock { state in
+            state.journal?.close()
+            state.journal = nil
+        }
         _ = try? store.checkpoint()
         try store.db.close()
     }
