@@ -10,6 +10,9 @@ import Synchronization
 ///    the WAL. A kill -9 loses nothing committed; a power cut loses nothing with `sync = .full`
 ///    and at most the last commits (never consistency) with `.normal`. No state that matters
 ///    lives only in memory: the in-memory counts mirror tables and are rebuilt at open.
+///    `journal` (the MQTT path, with `intakeJournal`) gives the same guarantee with one write()
+///    to the intake journal; `drainJournal` moves records into SQLite in batches, and `open`
+///    replays what was not yet drained (see `IntakeJournal`).
 /// 2. **Order.** Row ids strictly increase in append order and are never reused while the ring
 ///    is open (they continue after the largest id present when reopened). `pending` returns a
 ///    table's rows in id order; callers keep their own "after id" cursor.
@@ -29,6 +32,8 @@ import Synchronization
 ///    a larger batch adds up to twice its excess. Outside the bound: the `-shm` index (32 KiB
 ///    per 4096 WAL frames), and a WAL held open by another process's long read transaction.
 ///    B must be at least 1 MiB. Quarantine may use at most P/4; its oldest entries go first.
+///    With the intake journal, P is further reduced by the journal budget J = W/4, which its
+///    files never exceed (drained and rotated at J/2, so a drain batch is at most W/8).
 /// 6. **Corruption never crash-loops and never silently loses.** `open` runs `quick_check`; a
 ///    corrupt or foreign file is renamed to `buffer.db.corrupt-<unix time>` (with its -wal and
 ///    -shm) for the operator, a fresh ring starts, and `OpenReport` says so.
