@@ -52,10 +52,20 @@ struct IntakeJournal {
     /// Bytes of journal files on disk.
     var fileBytes: Int64 { offset + retired.reduce(0) { $0 + $1.bytes } }
 
+    /// Set when a write failed: the file may end in a partial frame that could not be cut off,
+    /// and a record after it would be unreachable at replay. The next record starts a new file.
+    private var writeFailed = false
+
     /// Appends one record with one write(); after it returns the record survives kill -9.
     mutating func append(_ record: JournalRecord, rowBytes: Int64) throws {
+        if writeFailed { try startGeneration() }
         let frame = record.encoded()
-        try JournalFiles.append(frame, fd: fd, at: offset, durable: durable)
+        do {
+            try JournalFiles.append(frame, fd: fd, at: offset, durable: durable)
+        } catch {
+            writeFailed = true
+            throw error
+        }
         offset += Int64(frame.count)
         pending.append(Pending(
             record: record, generation: generation, end: offset, frameBytes: Int64(frame.count), rowBytes: rowBytes))
@@ -68,16 +78,22 @@ struct IntakeJournal {
     /// this batch or earlier ones and can be deleted once the batch is committed.
     mutating func takeBatch() -> Batch? {
         guard !pending.isEmpty else { return nil }
-        if offset >= drainBytes,
-           let next = try? JournalFiles.create(JournalFiles.path(ring: ringPath, generation: generation + 1), durable: durable) {
-            _ = closeFile(fd)
-            retired.append((generation, offset))
-            generation += 1
-            fd = next
-            offset = 0
-        }
+        // Rotation can wait if the file system refuses a new file: the current one still works.
+        if offset >= drainBytes { try? startGeneration() }
         defer { pending = [] }
         return Batch(records: pending)
+    }
+
+    /// Moves writing to a new file; the current one is retired (deleted once applied).
+    private mutating func startGeneration() throws {
+        let next = try JournalFiles.create(JournalFiles.path(ring: ringPath, generation: generation + 1), durable: durable)
+        _ = closeFile(fd)
+        // Its real size, which after a failed write may exceed what was accepted.
+        retired.append((generation, max(offset, JournalFiles.fileSize(JournalFiles.path(ring: ringPath, generation: generation)))))
+        generation += 1
+        fd = next
+        offset = 0
+        writeFailed = false
     }
 
     /// Puts a batch whose transaction failed back in front, to be retried by the next drain.

@@ -73,7 +73,10 @@ enum JournalFiles {
             written += count
         }
         if durable, fdatasync(fd) != 0 {
-            throw failure("cannot fdatasync the intake journal")
+            // Not durable, so not accepted: the caller keeps the rows and the file loses them.
+            let error = failure("cannot fdatasync the intake journal")
+            _ = ftruncate(fd, off_t(offset))
+            throw error
         }
     }
 

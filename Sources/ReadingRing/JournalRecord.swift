@@ -22,32 +22,35 @@ struct JournalRecord: Equatable {
     /// Larger bodies are not frames but garbage (a message is at most 10 MiB, times its tables).
     static let maxBodyBytes = 256 << 20
 
-    /// The complete frame, ready for one write().
+    /// The complete frame, ready for one write(). Built in place: header first as a
+    /// placeholder, patched once the body's length and checksum are known.
     func encoded() -> [UInt8] {
-        var body: [UInt8] = []
-        body.reserveCapacity(rows.reduce(32) { $0 + 40 + $1.recordID.utf8.count + $1.payload.count })
-        body.append(Self.version)
-        body.append(delivery == nil ? 0 : 1)
-        if let delivery {
-            body.appendLE(UInt32(bitPattern: delivery.packetID))
-            body.appendLE(UInt64(bitPattern: delivery.connectionEpoch))
-            body.appendLE(UInt64(bitPattern: delivery.contentHash))
-        }
-        body.appendLE(UInt16(rows.count))
-        for row in rows {
-            body.appendLE(UInt64(bitPattern: row.tableID))
-            body.appendLE(UInt64(bitPattern: row.descriptorID))
-            body.appendLE(UInt64(bitPattern: row.receivedAt))
-            body.appendLE(UInt16(row.recordID.utf8.count))
-            body.append(contentsOf: row.recordID.utf8)
-            body.appendLE(UInt32(row.payload.count))
-            body.append(contentsOf: row.payload)
-        }
         var frame: [UInt8] = []
-        frame.reserveCapacity(Self.headerBytes + body.count)
-        frame.appendLE(UInt32(body.count))
-        frame.appendLE(CRC32.checksum(body))
-        frame.append(contentsOf: body)
+        frame.reserveCapacity(rows.reduce(Self.headerBytes + 32) { $0 + 40 + $1.recordID.utf8.count + $1.payload.count })
+        frame.appendLE(UInt64(0))
+        frame.append(Self.version)
+        frame.append(delivery == nil ? 0 : 1)
+        if let delivery {
+            frame.appendLE(UInt32(bitPattern: delivery.packetID))
+            frame.appendLE(UInt64(bitPattern: delivery.connectionEpoch))
+            frame.appendLE(UInt64(bitPattern: delivery.contentHash))
+        }
+        frame.appendLE(UInt16(rows.count))
+        for row in rows {
+            frame.appendLE(UInt64(bitPattern: row.tableID))
+            frame.appendLE(UInt64(bitPattern: row.descriptorID))
+            frame.appendLE(UInt64(bitPattern: row.receivedAt))
+            frame.appendLE(UInt16(row.recordID.utf8.count))
+            frame.append(contentsOf: row.recordID.utf8)
+            frame.appendLE(UInt32(row.payload.count))
+            frame.append(contentsOf: row.payload)
+        }
+        let length = UInt32(frame.count - Self.headerBytes)
+        let crc = CRC32.checksum(frame[Self.headerBytes...])
+        for index in 0..<4 {
+            frame[index] = UInt8(truncatingIfNeeded: length >> (8 * index))
+            frame[4 + index] = UInt8(truncatingIfNeeded: crc >> (8 * index))
+        }
         return frame
     }
 

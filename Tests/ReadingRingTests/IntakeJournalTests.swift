@@ -6,9 +6,11 @@ import Testing
 /// the redelivery window and the bounds.
 @Suite struct IntakeJournalTests {
     private func journaled(_ dir: TemporaryDirectory, maxBytes: Int64 = 64 << 20,
-                           onFull: RingConfiguration.WhenFull = .dropOldest) -> RingConfiguration {
+                           onFull: RingConfiguration.WhenFull = .dropOldest,
+                           sync: RingConfiguration.SyncMode = .normal) -> RingConfiguration {
         var configuration = dir.configuration(maxBytes: maxBytes, onFull: onFull)
         configuration.intakeJournal = true
+        configuration.sync = sync
         return configuration
     }
 
@@ -77,9 +79,10 @@ import Testing
         #expect(try journalFiles(dir).isEmpty)
     }
 
-    @Test func aCrashReplaysEveryJournaledRecordOnceAndATornTailIsTheEnd() throws {
+    @Test(arguments: [RingConfiguration.SyncMode.normal, .full])
+    func aCrashReplaysEveryJournaledRecordOnceAndATornTailIsTheEnd(sync: RingConfiguration.SyncMode) throws {
         let dir = try TemporaryDirectory()
-        let (ring, _) = try ReadingRing.open(journaled(dir))
+        let (ring, _) = try ReadingRing.open(journaled(dir, sync: sync))
         let d = try ring.descriptorID(table: "t", descriptor: descriptorBytes(1))
         for n in 0..<50 { try mustJournal(ring, [row(n, table: "t", descriptor: d)]) }
         try ring.drainJournal()
@@ -96,7 +99,7 @@ import Testing
         handle.write(Data(torn.prefix(torn.count - 2)))
         handle.closeFile()
 
-        let (recovered, report) = try ReadingRing.open(journaled(crash))
+        let (recovered, report) = try ReadingRing.open(journaled(crash, sync: sync))
         #expect(report.journalRecordsReplayed == 30)
         let rows = try allPending(recovered, table: "t")
         #expect(rows.map(\.recordID) == (0..<80).map { "rec-\($0)" })
@@ -104,7 +107,7 @@ import Testing
         // New records go after the replayed ones, and a second crash replays only those.
         try mustJournal(recovered, [row(80, table: "t", descriptor: d)])
         let again = try crashSnapshot(crash)
-        let (second, secondReport) = try ReadingRing.open(journaled(again))
+        let (second, secondReport) = try ReadingRing.open(journaled(again, sync: sync))
         #expect(secondReport.journalRecordsReplayed == 1)
         #expect(try allPending(second, table: "t").map(\.recordID) == (0..<81).map { "rec-\($0)" })
     }
