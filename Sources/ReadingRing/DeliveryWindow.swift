@@ -31,6 +31,8 @@ struct DeliveryWindow {
         sincePrune = 0
         let newest = delivery.packetID
         // Packet ids run 1…65535 and wrap: the same rule as the SQL prune in `RingStore`.
-        marks = marks.filter { (Int(newest) - Int($0.key) + 65535) % 65535 <= Self.size }
+        // In place (no new dictionary): only the ~pruneInterval stale marks are removed.
+        let stale = marks.keys.filter { (Int(newest) - Int($0) + 65535) % 65535 > Self.size }
+        for key in stale { marks.removeValue(forKey: key) }
     }
 }

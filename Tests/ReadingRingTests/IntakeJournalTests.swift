@@ -157,6 +157,19 @@ import Testing
         #expect(try drained.stats().rows == 1)
     }
 
+    @Test func theWindowFollowsPacketIDsAcrossTheWrap() {
+        var window = DeliveryWindow()
+        // Packet ids 64000…65535, then 1…1464: the broker wraps after 65535.
+        let mids = (0..<3000).map { Int32((64_000 + $0 - 1) % 65535 + 1) }
+        for mid in mids { window.record(Delivery(packetID: mid, connectionEpoch: 1, contentHash: Int64(mid))) }
+        #expect(mids.last == 1464)
+        #expect(window.isRedelivery(Delivery(packetID: 1464, connectionEpoch: 2, contentHash: 1464)))
+        #expect(window.isRedelivery(Delivery(packetID: 65000, connectionEpoch: 2, contentHash: 65000)))
+        // Far behind the newest id: dropped, so a new message reusing it is not mistaken.
+        #expect(window.isRedelivery(Delivery(packetID: 64000, connectionEpoch: 2, contentHash: 64000)) == false)
+        #expect(window.isRedelivery(Delivery(packetID: 1464, connectionEpoch: 1, contentHash: 1464)) == false)
+    }
+
     @Test func pauseModeRefusesWhenJournaledRowsWouldNotFit() throws {
         let dir = try TemporaryDirectory()
         let (ring, _) = try ReadingRing.open(journaled(dir, maxBytes: 1 << 20, onFull: .pause))
