@@ -10,6 +10,9 @@ import Synchronization
 ///    the WAL. A kill -9 loses nothing committed; a power cut loses nothing with `sync = .full`
 ///    and at most the last commits (never consistency) with `.normal`. No state that matters
 ///    lives only in memory: the in-memory counts mirror tables and are rebuilt at open.
+///    `journal` (the MQTT path, with `intakeJournal`) gives the same guarantee with one write()
+///    to the intake journal; `drainJournal` moves records into SQLite in batches, and `open`
+///    replays what was not yet drained (see `IntakeJournal`).
 /// 2. **Order.** Row ids strictly increase in append order and are never reused while the ring
 ///    is open (they continue after the largest id present when reopened). `pending` returns a
 ///    table's rows in id order; callers keep their own "after id" cursor.
@@ -29,6 +32,8 @@ import Synchronization
 ///    a larger batch adds up to twice its excess. Outside the bound: the `-shm` index (32 KiB
 ///    per 4096 WAL frames), and a WAL held open by another process's long read transaction.
 ///    B must be at least 1 MiB. Quarantine may use at most P/4; its oldest entries go first.
+///    With the intake journal, P is further reduced by the journal budget J = W/4, which its
+///    files never exceed (drained and rotated at J/2, so a drain batch is at most W/8).
 /// 6. **Corruption never crash-loops and never silently loses.** `open` runs `quick_check`; a
 ///    corrupt or foreign file is renamed to `buffer.db.corrupt-<unix time>` (with its -wal and
 ///    -shm) for the operator, a fresh ring starts, and `OpenReport` says so.
@@ -47,10 +52,12 @@ import Synchronization
 public final class ReadingRing: Sendable {
     public let configuration: RingConfiguration
     private let store: Mutex<RingStore?>
+    let intake: Mutex<IntakeState>
 
-    private init(store: consuming sending RingStore, configuration: RingConfiguration) {
+    private init(store: consuming sending RingStore, intake: consuming sending IntakeState, configuration: RingConfiguration) {
         self.configuration = configuration
         self.store = Mutex(store)
+        self.intake = Mutex(intake)
     }
 
     /// Opens or creates the ring (file mode 0600), applying pragmas, checking integrity and
@@ -66,10 +73,23 @@ public final class ReadingRing: Sendable {
             report.corruptionReason = unusable.reason
             store = try makeStore(configuration)
         }
+        var intake = IntakeState()
+        if configuration.intakeJournal {
+            // Before anything else: what was journaled (and PUBACKed) before a crash goes to SQLite.
+            let (generation, replayed) = try store.replayJournal(batchBytes: configuration.journalDrainBytes)
+            report.journalRecordsReplayed = replayed
+            intake.journal = try IntakeJournal(
+                ringPath: configuration.path, generation: generation, durable: configuration.sync == .full,
+                drainBytes: configuration.journalDrainBytes)
+        }
         _ = try store.enforceBounds(now: now())
         report.rows = store.mirror.totalRows
         report.quarantineRows = store.mirror.quarantineRows
-        return (ReadingRing(store: store, configuration: configuration), report)
+        intake.window.load(try store.deliveryMarks())
+        intake.tableIDs = store.mirror.tableIDs
+        intake.descriptorTables = store.descriptorTables
+        intake.liveBytes = try store.liveBytes()
+        return (ReadingRing(store: store, intake: intake, configuration: configuration), report)
     }
 
     private static func makeStore(_ configuration: RingConfiguration) throws -> RingStore {
@@ -94,7 +114,11 @@ public final class ReadingRing: Sendable {
 
     /// The id of `descriptor` (serialized descriptor bytes) for `table`, stored once per content.
     public func descriptorID(table: String, descriptor: [UInt8]) throws -> Int64 {
-        try withStore { try $0.descriptorID(table: table, descriptor: descriptor) }
+        try withStore { store in
+            let id = try store.descriptorID(table: table, descriptor: descriptor)
+            syncRegistrations(store)
+            return id
+        }
     }
 
     /// The bytes stored for a descriptor id.
@@ -107,19 +131,30 @@ public final class ReadingRing: Sendable {
 
     // MARK: Rows
 
-    /// Stores `rows` in one transaction (see invariant 5 for what happens when full).
+    /// Stores `rows` in one transaction (see invariant 5 for what happens when full). Journaled
+    /// rows are drained first, so ids keep following arrival order.
     public func append(_ rows: [NewRow]) throws -> AppendOutcome {
-        try withStore { try $0.append(rows) }
+        try withStore { store in
+            _ = try drainLocked(store)
+            return try store.append(rows)
+        }
     }
 
     /// Stores the rows of one MQTT message together with its delivery mark, in one transaction.
+    /// (The MQTT path uses `journal` instead; this is the unjournaled equivalent.)
     public func append(_ rows: [NewRow], delivery: Delivery) throws -> AppendOutcome {
-        try withStore { try $0.append(rows, delivery: delivery) }
+        try withStore { store in
+            _ = try drainLocked(store)
+            let outcome = try store.append(rows, delivery: delivery)
+            if case .stored = outcome { intake.withLock { $0.window.record(delivery) } }
+            return outcome
+        }
     }
 
-    /// True when `delivery` repeats a message committed on an earlier connection (see `Delivery`).
+    /// True when `delivery` repeats a message stored on an earlier connection (see `Delivery`).
+    /// Answered from memory: no query per message.
     public func isRedelivery(_ delivery: Delivery) throws -> Bool {
-        try withStore { try $0.isRedelivery(delivery) }
+        intake.withLock { $0.window.isRedelivery(delivery) }
     }
 
     /// Up to `maxRecords` rows of `table` with id > `after`, in id order, stopping before
@@ -192,7 +227,11 @@ public final class ReadingRing: Sendable {
 
     /// Health figures; no table scans, cheap enough for every second on a large ring.
     public func stats(now: Int64 = ReadingRing.now()) throws -> RingStats {
-        try withStore { try $0.stats(now: now) }
+        try withStore { store in
+            var stats = try store.stats(now: now)
+            addJournal(to: &stats, tableNames: store.mirror.tableNames, now: now)
+            return stats
+        }
     }
 
     /// Checkpoints the WAL into the database file and truncates it.
@@ -207,6 +246,12 @@ public final class ReadingRing: Sendable {
             return store
         }
         guard let store else { return }
+        // A clean stop leaves no journal behind (the next open would replay it otherwise).
+        while let applied = try? drainLocked(store), applied > 0 {}
+        intake.withLock { state in
+            state.journal?.close()
+            state.journal = nil
+        }
         _ = try? store.checkpoint()
         try store.db.close()
     }

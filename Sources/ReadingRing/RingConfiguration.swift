@@ -30,19 +30,25 @@ public struct RingConfiguration: Sendable, Equatable {
     public var maxAge: Duration
     public var onFull: WhenFull
     public var sync: SyncMode
+    /// Replay and write the intake journal (`<path>.journal-<n>`, see `ReadingRing.journal`).
+    /// Only for the process that owns the data directory: opening the ring replays and deletes
+    /// the journal files, which would steal them from a running daemon.
+    public var intakeJournal: Bool
 
     public init(
         path: String,
         maxBytes: Int64 = 512 << 20,
         maxAge: Duration = .seconds(7 * 24 * 3600),
         onFull: WhenFull = .dropOldest,
-        sync: SyncMode = .normal
+        sync: SyncMode = .normal,
+        intakeJournal: Bool = false
     ) {
         self.path = path
         self.maxBytes = maxBytes
         self.maxAge = maxAge
         self.onFull = onFull
         self.sync = sync
+        self.intakeJournal = intakeJournal
     }
 
     /// `<dataDirectory>/buffer.db` with the other settings at their defaults.
@@ -65,8 +71,17 @@ public struct RingConfiguration: Sendable, Equatable {
     var walBudgetBytes: Int64 { min(maxBytes / 8, 4 << 20) }
 
     /// Budget for live pages of the database file: the cap minus twice the WAL budget
-    /// (one for the WAL itself, one for the largest transaction in flight plus `-shm`).
-    var pageBudgetBytes: Int64 { maxBytes - 2 * walBudgetBytes }
+    /// (one for the WAL itself, one for the largest transaction in flight plus `-shm`), minus
+    /// the intake journal's share when it is used.
+    var pageBudgetBytes: Int64 { maxBytes - 2 * walBudgetBytes - (intakeJournal ? journalBudgetBytes : 0) }
+
+    /// Intake journal files on disk stay within this (2 × `journalDrainBytes` plus one record):
+    /// they are drained and rotated once half of it is reached.
+    var journalBudgetBytes: Int64 { stepBytes }
+
+    /// Pending journal bytes that start a drain (and a file rotation); also the largest drain
+    /// batch, far below the 3W/8 that keeps one transaction inside the WAL budget.
+    var journalDrainBytes: Int64 { journalBudgetBytes / 2 }
 
     /// Largest amount of data one internal step (a trim or removal chunk, a vacuum step) may
     /// rewrite, so that no single transaction can blow the WAL past its budget.

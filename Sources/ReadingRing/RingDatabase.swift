@@ -48,6 +48,10 @@ enum RingDatabase {
             epoch INTEGER NOT NULL,
             hash INTEGER NOT NULL
         );
+        CREATE TABLE IF NOT EXISTS journal_applied(
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            generation INTEGER NOT NULL,
+            offset INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS requests(
             id INTEGER PRIMARY KEY,
             command TEXT NOT NULL,
@@ -143,7 +147,9 @@ enum RingDatabase {
             attempt += 1
             target = "\(path).corrupt-\(now / 1_000_000)-\(attempt)"
         }
-        for suffix in ["-wal", "-shm", ""] where access(path + suffix, F_OK) == 0 {
+        // Journal records name table and descriptor ids of this file: they go aside with it.
+        let journals = JournalFiles.generations(ring: path).map { ".journal-\($0)" }
+        for suffix in journals + ["-wal", "-shm", ""] where access(path + suffix, F_OK) == 0 {
             guard rename(path + suffix, target + suffix) == 0 else {
                 throw RingError.fileSystem("cannot move \(path + suffix) aside: \(String(cString: strerror(errno)))")
             }

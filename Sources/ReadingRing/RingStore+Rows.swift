@@ -60,16 +60,6 @@ extension RingStore {
 
     // MARK: Append
 
-    /// Whether a message with this packet id and content was already committed on an earlier
-    /// connection: the broker redelivering a message whose PUBACK was lost (see `Delivery`).
-    func isRedelivery(_ delivery: Delivery) throws -> Bool {
-        try findDelivery.withReset { find in
-            try find.bind(Int64(delivery.packetID), at: 1)
-            guard try find.step() == .row else { return false }
-            return find.int64(0) < delivery.connectionEpoch && find.int64(1) == delivery.contentHash
-        }
-    }
-
     func append(_ rows: [NewRow], delivery: Delivery? = nil) throws -> AppendOutcome {
         var tableIDs: [Int64] = []
         tableIDs.reserveCapacity(rows.count)
@@ -117,20 +107,15 @@ extension RingStore {
         return .stored(ids: first..<(first + Int64(rows.count)), droppedOldest: dropped)
     }
 
-    /// Only the last few packet ids can come back as redeliveries (those committed but not yet
-    /// PUBACKed when the process died), so older marks are dropped. Kept, one per packet id,
-    /// they would grow to ~1.5 MiB and, being inside the page budget, evict every row of a small
-    /// ring; they would also make a reading repeated 65535 ids later look like a redelivery.
-    static let deliveryWindow = 2048
-    static let deliveryPruneInterval = 256
-
-    private func pruneDeliveryMarks(newest packetID: Int32) throws {
-        deliveriesSincePrune += 1
-        guard deliveriesSincePrune >= Self.deliveryPruneInterval else { return }
+    /// Marks more than `DeliveryWindow.size` packet ids behind the newest are dropped (see
+    /// there why), every `DeliveryWindow.pruneInterval` marks.
+    func pruneDeliveryMarks(newest packetID: Int32, recorded: Int = 1) throws {
+        deliveriesSincePrune += recorded
+        guard deliveriesSincePrune >= DeliveryWindow.pruneInterval else { return }
         deliveriesSincePrune = 0
         try pruneDeliveries.withReset { prune in
             try prune.bind(Int64(packetID), at: 1)
-            try prune.bind(Int64(Self.deliveryWindow), at: 2)
+            try prune.bind(Int64(DeliveryWindow.size), at: 2)
             try prune.step()
         }
     }

@@ -43,9 +43,9 @@ final class RingStore {
     let commit: SQLiteStatement
     let insertRow: SQLiteStatement
     let recordDelivery: SQLiteStatement
-    let findDelivery: SQLiteStatement
     let pruneDeliveries: SQLiteStatement
-    /// Marks recorded since the last prune (see `deliveryWindow`).
+    let setJournalPosition: SQLiteStatement
+    /// Marks recorded since the last prune (see `DeliveryWindow`).
     var deliveriesSincePrune = 0
     let pageCounts: SQLiteStatement
     let pendingRows: SQLiteStatement
@@ -68,10 +68,11 @@ final class RingStore {
             persistent: true)
         recordDelivery = try db.prepare(
             "INSERT OR REPLACE INTO deliveries(mid, epoch, hash) VALUES (?1, ?2, ?3)", persistent: true)
-        findDelivery = try db.prepare("SELECT epoch, hash FROM deliveries WHERE mid = ?1", persistent: true)
         // Packet ids run 1…65535 and wrap: delete marks more than ?2 ids behind the newest ?1.
         pruneDeliveries = try db.prepare(
             "DELETE FROM deliveries WHERE (?1 - mid + 65535) % 65535 > ?2", persistent: true)
+        setJournalPosition = try db.prepare(
+            "INSERT OR REPLACE INTO journal_applied(id, generation, offset) VALUES (1, ?1, ?2)", persistent: true)
         pageCounts = try db.prepare(
             "SELECT page_count, freelist_count FROM pragma_page_count(), pragma_freelist_count()", persistent: true)
         pendingRows = try db.prepare(
@@ -137,6 +138,16 @@ final class RingStore {
         fresh.quarantineRows = Int(quarantine.int64(0))
         fresh.quarantineBytes = quarantine.int64(1)
         mirror = fresh
+    }
+
+    /// The stored delivery marks (loaded into the in-memory window at open).
+    func deliveryMarks() throws -> [Delivery] {
+        let select = try db.prepare("SELECT mid, epoch, hash FROM deliveries")
+        var marks: [Delivery] = []
+        while try select.step() == .row {
+            marks.append(Delivery(packetID: Int32(select.int64(0)), connectionEpoch: select.int64(1), contentHash: select.int64(2)))
+        }
+        return marks
     }
 
     // MARK: Transactions and counters

@@ -38,6 +38,15 @@ public enum AppendOutcome: Sendable, Equatable {
     case full
 }
 
+/// What `journal` did.
+public enum JournalOutcome: Sendable, Equatable {
+    /// The record is in the journal file: it survives kill -9 (and a power cut with `sync = full`).
+    case accepted
+    /// Nothing was written: no room in `pause` mode, or the journal is at its budget because
+    /// draining into SQLite fails. The caller holds the rows and pauses intake.
+    case full
+}
+
 /// A quarantined (dead-letter) entry.
 public struct QuarantineEntry: Sendable, Equatable {
     public enum Kind: String, Sendable {
@@ -116,6 +125,8 @@ public struct OpenReport: Sendable, Equatable {
     /// Rows found in the ring at open.
     public var rows: Int
     public var quarantineRows: Int
+    /// Intake-journal records found after the applied position and written to SQLite at open.
+    public var journalRecordsReplayed = 0
 }
 
 /// Errors of the ring itself. SQLite failures (disk full, I/O errors, …) are thrown as the
@@ -148,7 +159,7 @@ public enum RingError: Error, Sendable, Equatable, CustomStringConvertible {
 /// If the agent dies after committing a message but before libmosquitto wrote its PUBACK,
 /// the broker redelivers it on the next connection with the same packet id. Such a message
 /// (same packet id, same content hash, committed on an *earlier* connection) is recognised and
-/// not stored twice. Only the marks of the last `RingStore.deliveryWindow` packet ids are kept
+/// not stored twice. Only the marks of the last `DeliveryWindow.size` packet ids are kept
 /// (a redelivery is of a message in flight at the crash), so they stay small, and a packet id
 /// the broker reuses 65535 messages later finds no mark: a new reading is not mistaken for a redelivery.
 public struct Delivery: Sendable, Equatable {

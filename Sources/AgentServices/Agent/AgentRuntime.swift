@@ -21,6 +21,7 @@ public final class AgentRuntime: Sendable {
     let uplinks: [TableUplink]
     let mqtt: MQTTClient
     let health: HealthPublisher
+    let drainer: JournalDrainer
     /// Held while the daemon runs: one owner per ring; the CLI hands writes to it.
     let dataDirectoryLock: DataDirectoryLock
     private let mqttState = Shared(MQTTLinkState())
@@ -40,8 +41,9 @@ public final class AgentRuntime: Sendable {
                 + "(\(DataDirectoryLock.path(dataDirectory: configuration.agent.dataDirectory)) is locked)")
         }
         dataDirectoryLock = lock
-        let ring = try Self.openRing(configuration, logger: logger)
+        let ring = try Self.openRing(configuration, logger: logger, ownsDataDirectory: true)
         self.ring = ring
+        drainer = JournalDrainer(ring: ring, logger: logger)
 
         var routes: [Intake.Route] = []
         for table in configuration.tables {
@@ -116,6 +118,12 @@ public final class AgentRuntime: Sendable {
             group.addTask { await self.housekeeping() }
             group.addTask { await self.health.run(notifier: notifier, publish: { self.publishStatus($0) }) }
             do {
+                try drainer.start()
+            } catch {
+                // Not fatal: the MQTT thread then drains the journal itself once it fills.
+                logger.error("intake journal drainer failed to start", metadata: ["error": "\(error)"])
+            }
+            do {
                 try mqtt.start()
             } catch {
                 logger.error("MQTT client failed to start", metadata: ["error": "\(error)"])
@@ -146,6 +154,7 @@ public final class AgentRuntime: Sendable {
     private func shutdown() async {
         publishStatus(health.offlineDocument())
         mqtt.stop()
+        drainer.stop()
         _ = intake.writeHeld()
         for uplink in uplinks { await uplink.stop() }
         if await !uplinksIdle(within: .seconds(5)) {
@@ -227,17 +236,25 @@ public final class AgentRuntime: Sendable {
         }
     }
 
-    static func openRing(_ configuration: AgentConfiguration, logger: Logger) throws(AgentError) -> ReadingRing {
+    /// `ownsDataDirectory`: this process holds the data-directory lock, so it replays (and, as
+    /// the daemon, writes) the intake journal; a CLI beside a running daemon must not touch it.
+    static func openRing(
+        _ configuration: AgentConfiguration, logger: Logger, ownsDataDirectory: Bool
+    ) throws(AgentError) -> ReadingRing {
         let buffer = configuration.buffer
         let ringConfiguration = RingConfiguration(
             path: configuration.agent.dataDirectory + "/buffer.db", maxBytes: buffer.maxBytes, maxAge: buffer.maxAge,
-            onFull: buffer.onFull == .pause ? .pause : .dropOldest, sync: buffer.sync == .full ? .full : .normal)
+            onFull: buffer.onFull == .pause ? .pause : .dropOldest, sync: buffer.sync == .full ? .full : .normal,
+            intakeJournal: ownsDataDirectory)
         do {
             let (ring, report) = try ReadingRing.open(ringConfiguration)
             if let moved = report.movedAsideTo {
                 logger.error("buffer file was unreadable and has been moved aside; starting with an empty buffer", metadata: [
                     "moved_to": "\(moved)", "reason": "\(report.corruptionReason ?? "")",
                 ])
+            }
+            if report.journalRecordsReplayed > 0 {
+                logger.info("intake journal replayed into the buffer", metadata: ["records": "\(report.journalRecordsReplayed)"])
             }
             if report.rows > 0 { logger.info("resuming with buffered rows", metadata: ["rows": "\(report.rows)"]) }
             return ring

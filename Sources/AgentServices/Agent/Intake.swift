@@ -7,10 +7,11 @@ import Synchronization
 
 /// MQTT message → routes → rows → the ring, on libmosquitto's network thread.
 ///
-/// Every message is committed to SQLite *before* `handle` returns, and libmosquitto 2.0 only
+/// Every message is durable in the ring's intake journal *before* `handle` returns (one write()
+/// per message; `JournalDrainer` moves it into SQLite in batches), and libmosquitto 2.0 only
 /// writes the QoS 1 PUBACK after the handler returned (see `MQTTClient`), so the broker never
 /// drops a message the ring does not hold. One message may feed several tables; all its rows go
-/// in one transaction. Payloads that cannot be mapped go to the quarantine with the reason.
+/// in one journal record. Payloads that cannot be mapped go to the quarantine with the reason.
 final class Intake: Sendable {
     struct Route: Sendable {
         let table: CompiledTable
@@ -152,8 +153,7 @@ final class Intake: Sendable {
         }
         if holding { return }
         do {
-            let outcome = try delivery.map { try ring.append(rows, delivery: $0) } ?? ring.append(rows)
-            if case .full = outcome {
+            if case .full = try ring.journal(rows, delivery: delivery) {
                 state.withLock { $0.held.append(contentsOf: rows) }
                 onFull()
             }

@@ -8,9 +8,11 @@ public struct QuarantineTool {
     let configuration: AgentConfiguration
     let ring: ReadingRing
 
-    public init(configuration: AgentConfiguration) throws(AgentError) {
+    /// `ownsDataDirectory`: the caller holds the data-directory lock (no daemon runs).
+    public init(configuration: AgentConfiguration, ownsDataDirectory: Bool = false) throws(AgentError) {
         self.configuration = configuration
-        ring = try AgentRuntime.openRing(configuration, logger: .init(label: "zerobus-edge.quarantine"))
+        ring = try AgentRuntime.openRing(
+            configuration, logger: .init(label: "zerobus-edge.quarantine"), ownsDataDirectory: ownsDataDirectory)
     }
 
     /// On the daemon's own ring, for requests handed over by the CLI.
@@ -33,7 +35,9 @@ public struct QuarantineTool {
         let directory = configuration.agent.dataDirectory
         try AgentRuntime.makeDataDirectory(directory)
         if let lock = try DataDirectoryLock.acquire(dataDirectory: directory) {
-            return try withExtendedLifetime(lock) { try QuarantineTool(configuration: configuration).execute(command) }
+            return try withExtendedLifetime(lock) {
+                try QuarantineTool(configuration: configuration, ownsDataDirectory: true).execute(command)
+            }
         }
         let ring = try QuarantineTool(configuration: configuration).ring
         defer { try? ring.close() }

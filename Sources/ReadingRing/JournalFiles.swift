@@ -1,0 +1,108 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The intake journal's files: `<ring path>.journal-<generation>`, append-only, one per
+/// generation. A file is never truncated or rewritten: the writer moves on to a new generation
+/// and the old file is deleted once everything in it is in SQLite, so no reader or crash can
+/// see a file shrink under it.
+enum JournalFiles {
+    static func path(ring: String, generation: Int64) -> String { "\(ring).journal-\(generation)" }
+
+    /// Generations present beside `ring`, ascending.
+    static func generations(ring: String) -> [Int64] {
+        let slash = ring.lastIndex(of: "/")
+        let directory = slash.map { String(ring[..<$0]) } ?? "."
+        let prefix = String(slash.map { ring[ring.index(after: $0)...] } ?? ring[...]) + ".journal-"
+        guard let handle = opendir(directory.isEmpty ? "/" : directory) else { return [] }
+        defer { closedir(handle) }
+        var found: [Int64] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name.hasPrefix(prefix), let generation = Int64(name.dropFirst(prefix.count)), generation > 0 {
+                found.append(generation)
+            }
+        }
+        return found.sorted()
+    }
+
+    /// The whole file (journal files are small: the drainer empties them within milliseconds).
+    static func contents(_ path: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT { return [] }
+            throw failure("cannot open \(path)")
+        }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            guard count >= 0 else { throw failure("cannot read \(path)") }
+            if count == 0 { return bytes }
+            bytes += chunk[0..<count]
+        }
+    }
+
+    /// Creates a new, empty journal file (mode 0600) for appending; fails if it exists.
+    static func create(_ path: String, durable: Bool) throws -> Int32 {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw failure("cannot create \(path)") }
+        // With sync = full the new directory entry must survive a power cut too.
+        if durable { syncDirectory(of: path) }
+        return fd
+    }
+
+    /// Appends `bytes` with one write() (looping only on a short write). On failure the file is
+    /// cut back to `offset`, so a later record never follows a partial one.
+    static func append(_ bytes: [UInt8], fd: Int32, at offset: Int64, durable: Bool) throws {
+        var written = 0
+        while written < bytes.count {
+            let count = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, $0.count - written) }
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else {
+                let error = failure("cannot write the intake journal")
+                _ = ftruncate(fd, off_t(offset))
+                throw error
+            }
+            written += count
+        }
+        if durable, fdatasync(fd) != 0 {
+            // Not durable, so not accepted: the caller keeps the rows and the file loses them.
+            let error = failure("cannot fdatasync the intake journal")
+            _ = ftruncate(fd, off_t(offset))
+            throw error
+        }
+    }
+
+    static func remove(_ path: String) {
+        _ = unlink(path)
+    }
+
+    static func fileSize(_ path: String) -> Int64 {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int64(info.st_size) : 0
+    }
+
+    private static func syncDirectory(of path: String) {
+        let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
+        let fd = open(directory.isEmpty ? "/" : directory, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        _ = fsync(fd)
+        close(fd)
+    }
+
+    private static func failure(_ what: String) -> RingError {
+        .fileSystem("\(what): \(String(cString: strerror(errno)))")
+    }
+}
+
+/// `close(2)` under a name that does not clash with `IntakeJournal.close()`.
+func closeFile(_ fd: Int32) -> Int32 {
+    fd >= 0 ? close(fd) : 0
+}
