@@ -317,7 +317,8 @@ class Bench:
         config = write_config(
             self.work / "agent.toml", data_dir=self.work / "agent-data", broker=self.broker, emulator=self.emulator,
             gateway_id="gw-bench", tables=[TableSpec(TABLE, ["sensors/+/+"], columns=COLUMNS)],
-            sections={"agent": {"log_level": "warn"}, "buffer": {"max_bytes": "2GiB"},
+            # info: lifecycle lines only (none per message); Agent.start waits for "MQTT subscribed".
+            sections={"agent": {"log_level": "info"}, "buffer": {"max_bytes": "2GiB"},
                       "retry": {"initial_backoff_ms": 200, "max_backoff_ms": 1000}})
         # The environment the systemd unit gives the agent (MALLOC_ARENA_MAX=2: fewer glibc arenas).
         agent = Agent(config, self.work / "agent.log", env={"MALLOC_ARENA_MAX": "2"}).start()
