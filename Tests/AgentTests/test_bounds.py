@@ -36,14 +36,19 @@ class DiskSampler(threading.Thread):
             self.samples += 1
 
 
-def test_tiny_buffer_drops_oldest_and_keeps_newest(stack):
-    stack.emulator.stop()  # the cloud is down from the start
-    stack.configure(sections={"buffer": {"max_bytes": "1MiB", "on_full": "drop_oldest"}})
+def publish_into_tiny_ring(stack, on_full: str):
+    """The cloud down from the start, a 1 MiB ring, TOTAL readings at 3000/s while the disk is sampled."""
+    stack.emulator.stop()
+    stack.configure(sections={"buffer": {"max_bytes": "1MiB", "on_full": on_full}})
     agent = stack.agent().start()
     sampler = DiskSampler(stack.work / "data")
     sampler.start()
-    publisher = Publisher(stack.broker)
-    ids = publisher.publish(TOTAL, rate=3000)
+    ids = Publisher(stack.broker).publish(TOTAL, rate=3000)
+    return agent, sampler, ids
+
+
+def test_tiny_buffer_drops_oldest_and_keeps_newest(stack):
+    agent, sampler, ids = publish_into_tiny_ring(stack, "drop_oldest")
     health = wait_for(lambda: (h := agent.health()) and h["mqtt"]["messages_total"] == TOTAL
                       and h["buffer"]["dropped_total"] > 0 and h, INTAKE_S, "every reading taken, drops counted",
                       stack.diagnostics)
@@ -73,13 +78,7 @@ def test_tiny_buffer_drops_oldest_and_keeps_newest(stack):
 
 
 def test_pause_keeps_the_backlog_at_the_broker_and_loses_nothing(stack):
-    stack.emulator.stop()
-    stack.configure(sections={"buffer": {"max_bytes": "1MiB", "on_full": "pause"}})
-    agent = stack.agent().start()
-    sampler = DiskSampler(stack.work / "data")
-    sampler.start()
-    publisher = Publisher(stack.broker)
-    ids = publisher.publish(TOTAL, rate=3000)
+    agent, sampler, ids = publish_into_tiny_ring(stack, "pause")
     wait_for(lambda: "pausing MQTT intake" in agent.log_tail(200), INTAKE_S, "intake paused", stack.diagnostics)
     health = wait_for(lambda: (h := agent.health()) and not h["mqtt"]["connected"] and h, 30,
                       "paused intake shows as MQTT disconnected", stack.diagnostics)
