@@ -68,8 +68,7 @@ extension ReadingRing {
     func drainLocked(_ store: RingStore) throws -> Int {
         guard configuration.intakeJournal else { return 0 }
         guard let batch = intake.withLock({ $0.journal?.takeBatch() }) else {
-            let live = try store.liveBytes()
-            intake.withLock { $0.liveBytes = live }
+            try refreshLiveBytes(store)  // acks and trims free room while nothing arrives
             return 0
         }
         do {
@@ -78,12 +77,17 @@ extension ReadingRing {
             intake.withLock { $0.journal?.requeue(batch) }
             throw error
         }
-        let live = try? store.liveBytes()
-        intake.withLock { state in
-            state.journal?.applied(batch)
-            if let live { state.liveBytes = live }
-        }
+        intake.withLock { $0.journal?.applied(batch) }
+        try? refreshLiveBytes(store)
         return batch.records.count
+    }
+
+    /// The live-bytes figure `journal` checks for room; only `pause` mode asks (page-count
+    /// queries every drain would be wasted otherwise).
+    private func refreshLiveBytes(_ store: RingStore) throws {
+        guard configuration.onFull == .pause else { return }
+        let live = try store.liveBytes()
+        intake.withLock { $0.liveBytes = live }
     }
 
     /// Copies the store's table and descriptor registrations for `journal`.

@@ -18,12 +18,7 @@ extension RingStore {
             for record in records {
                 try insertJournalRows(record.rows)
                 if let delivery = record.delivery {
-                    try recordDelivery.withReset { statement in
-                        try statement.bind(Int64(delivery.packetID), at: 1)
-                        try statement.bind(delivery.connectionEpoch, at: 2)
-                        try statement.bind(delivery.contentHash, at: 3)
-                        try statement.step()
-                    }
+                    try recordDeliveryMark(delivery)
                     newestMark = delivery.packetID
                 }
             }
@@ -43,19 +38,9 @@ extension RingStore {
             // Only possible if the journal outlived its database (e.g. buffer.db deleted by hand):
             // such a row cannot be sent with the right descriptor, so it is not stored.
             guard descriptorTables[row.descriptorID] == row.tableID else { continue }
-            let id = mirror.nextRowID
-            try insertRow.withReset { insert in
-                try insert.bind(id, at: 1)
-                try insert.bind(row.tableID, at: 2)
-                try insert.bind(row.descriptorID, at: 3)
-                try insert.bind(row.recordID, at: 4)
-                try insert.bind(row.receivedAt, at: 5)
-                try insert.bind(row.payload, at: 6)
-                try insert.step()
-            }
-            mirror.nextRowID = id + 1
-            mirror.rowsByTable[row.tableID, default: 0] += 1
-            mirror.totalRows += 1
+            try insertNextRow(
+                tableID: row.tableID, descriptorID: row.descriptorID, recordID: row.recordID,
+                receivedAt: row.receivedAt, payload: row.payload)
         }
     }
 

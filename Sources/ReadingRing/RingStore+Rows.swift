@@ -79,32 +79,47 @@ extension RingStore {
         }
         let dropped = try write { () throws -> Int in
             if let delivery {
-                try recordDelivery.withReset { record in
-                    try record.bind(Int64(delivery.packetID), at: 1)
-                    try record.bind(delivery.connectionEpoch, at: 2)
-                    try record.bind(delivery.contentHash, at: 3)
-                    try record.step()
-                }
+                try recordDeliveryMark(delivery)
                 try pruneDeliveryMarks(newest: delivery.packetID)
             }
             for (offset, row) in rows.enumerated() {
-                try insertRow.withReset { insert in
-                    try insert.bind(first + Int64(offset), at: 1)
-                    try insert.bind(tableIDs[offset], at: 2)
-                    try insert.bind(row.descriptorID, at: 3)
-                    try insert.bind(row.recordID, at: 4)
-                    try insert.bind(row.receivedAt, at: 5)
-                    try insert.bind(row.payload, at: 6)
-                    try insert.step()
-                }
-                mirror.rowsByTable[tableIDs[offset], default: 0] += 1
+                try insertNextRow(
+                    tableID: tableIDs[offset], descriptorID: row.descriptorID, recordID: row.recordID,
+                    receivedAt: row.receivedAt, payload: row.payload)
             }
-            mirror.totalRows += rows.count
-            mirror.nextRowID = first + Int64(rows.count)
             guard configuration.onFull == .dropOldest else { return 0 }
             return try trimToPageBudget(maxSteps: 4).rows
         }
         return .stored(ids: first..<(first + Int64(rows.count)), droppedOldest: dropped)
+    }
+
+    /// Inside a transaction: stores a row under the next row id and counts it in the mirror
+    /// (which `write` restores if the transaction fails).
+    func insertNextRow(tableID: Int64, descriptorID: Int64, recordID: String, receivedAt: Int64, payload: [UInt8]) throws {
+        let id = mirror.nextRowID
+        try insertRow.withReset { insert in
+            try insert.bind(id, at: 1)
+            try insert.bind(tableID, at: 2)
+            try insert.bind(descriptorID, at: 3)
+            try insert.bind(recordID, at: 4)
+            try insert.bind(receivedAt, at: 5)
+            try insert.bind(payload, at: 6)
+            try insert.step()
+        }
+        mirror.nextRowID = id + 1
+        mirror.rowsByTable[tableID, default: 0] += 1
+        mirror.totalRows += 1
+    }
+
+    /// Inside a transaction: the packet id, connection and content hash of a stored message, by
+    /// which a redelivery of it is recognised (see `Delivery`).
+    func recordDeliveryMark(_ delivery: Delivery) throws {
+        try recordDelivery.withReset { record in
+            try record.bind(Int64(delivery.packetID), at: 1)
+            try record.bind(delivery.connectionEpoch, at: 2)
+            try record.bind(delivery.contentHash, at: 3)
+            try record.step()
+        }
     }
 
     /// Marks more than `DeliveryWindow.size` packet ids behind the newest are dropped (see
