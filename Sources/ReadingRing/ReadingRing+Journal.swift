@@ -46,7 +46,7 @@ extension ReadingRing {
                 rowBytes += Int64(row.payload.count + row.recordID.utf8.count + 40)
             }
             if configuration.onFull == .pause,
-               state.liveBytes + state.journal!.pendingRowBytes + rowBytes > configuration.pageBudgetBytes {
+               state.liveBytes + state.journal!.pendingRowBytes + rowBytes > configuration.fullBytes {
                 return .full
             }
             guard state.journal!.pendingFrameBytes < configuration.journalBudgetBytes else { return .full }
@@ -123,6 +123,6 @@ extension ReadingRing {
         }
         stats.bytesOnDisk += fileBytes
         stats.fillRatio = Double(stats.bytesOnDisk) / Double(stats.maxBytes)
-        stats.isFull = stats.isFull || stats.liveBytes + rowBytes > configuration.pageBudgetBytes
+        stats.isFull = stats.isFull || stats.liveBytes + rowBytes > configuration.fullBytes
     }
 }

@@ -74,6 +74,12 @@ public struct RingConfiguration: Sendable, Equatable {
     /// (one for the WAL itself, one for the largest transaction in flight plus `-shm`), minus
     /// the intake journal's share when it is used.
     var pageBudgetBytes: Int64 { maxBytes - 2 * walBudgetBytes - (intakeJournal ? journalBudgetBytes : 0) }
+    /// Live bytes at which the ring is full. With `on_full = "pause"` (which stops taking rows
+    /// there) 1/16 below the page budget, because room is judged from an estimate of each row's
+    /// size (and, for journaled rows, from the live size as of the last drain); without the
+    /// margin an underestimate crossed the budget and the bounds check dropped rows, which pause
+    /// mode promises never to do.
+    var fullBytes: Int64 { onFull == .pause ? pageBudgetBytes - pageBudgetBytes / 16 : pageBudgetBytes }
 
     /// Intake journal files on disk stay within this (2 × `journalDrainBytes` plus one record):
     /// they are drained and rotated once half of it is reached.

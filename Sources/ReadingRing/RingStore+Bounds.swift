@@ -101,7 +101,7 @@ extension RingStore {
             quarantinedTotal: mirror.counters.values.reduce(0) { $0 + $1.quarantined },
             quarantineDroppedTotal: mirror.counters.values.reduce(0) { $0 + $1.quarantineDropped },
             quarantineRows: mirror.quarantineRows,
-            isFull: live + (try averageEntryBytes()) > configuration.pageBudgetBytes,
+            isFull: live + (try averageEntryBytes()) > configuration.fullBytes,
             tables: tables)
     }
 

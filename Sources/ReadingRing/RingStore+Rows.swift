@@ -74,7 +74,7 @@ extension RingStore {
         }
         let first = mirror.nextRowID
         guard !rows.isEmpty else { return .stored(ids: first..<first, droppedOldest: 0) }
-        if configuration.onFull == .pause, try liveBytes() + incoming > configuration.pageBudgetBytes {
+        if configuration.onFull == .pause, try liveBytes() + incoming > configuration.fullBytes {
             return .full
         }
         let dropped = try write { () throws -> Int in
