@@ -7,7 +7,7 @@ struct IntakeState {
     var descriptorTables: [Int64: Int64] = [:]
     /// nil unless `RingConfiguration.intakeJournal`.
     var journal: IntakeJournal?
-    /// Live SQLite bytes as of the last drain (for the `pause` room check).
+    /// Live SQLite bytes of readings as of the last drain (for the `pause` room check).
     var liveBytes: Int64 = 0
 }
 
@@ -86,7 +86,7 @@ extension ReadingRing {
     /// queries every drain would be wasted otherwise).
     private func refreshLiveBytes(_ store: RingStore) throws {
         guard configuration.onFull == .pause else { return }
-        let live = try store.liveBytes()
+        let live = try store.rowLiveBytes()
         intake.withLock { $0.liveBytes = live }
     }
 

@@ -88,7 +88,7 @@ public final class ReadingRing: Sendable {
         intake.window.load(try store.deliveryMarks())
         intake.tableIDs = store.mirror.tableIDs
         intake.descriptorTables = store.descriptorTables
-        intake.liveBytes = try store.liveBytes()
+        intake.liveBytes = try store.rowLiveBytes()
         return (ReadingRing(store: store, intake: intake, configuration: configuration), report)
     }
 

@@ -30,6 +30,13 @@ public struct RingConfiguration: Sendable, Equatable {
     public var maxAge: Duration
     public var onFull: WhenFull
     public var sync: SyncMode
+    /// The quarantine's own bound, in stored bytes (payloads plus reasons and ~64 bytes of
+    /// overhead per entry); nil = `maxBytes / 16`. This much of the page budget is reserved for
+    /// it, so junk never takes room from readings (see `dataBudgetBytes`).
+    public var quarantineMaxBytes: Int64?
+    /// The quarantine's bound in entries: a flood of small junk payloads evicts its own oldest
+    /// entries, not readings.
+    public var quarantineMaxEntries: Int
     /// Replay and write the intake journal (`<path>.journal-<n>`, see `ReadingRing.journal`).
     /// Only for the process that owns the data directory: opening the ring replays and deletes
     /// the journal files, which would steal them from a running daemon.
@@ -41,8 +48,12 @@ public struct RingConfiguration: Sendable, Equatable {
         maxAge: Duration = .seconds(7 * 24 * 3600),
         onFull: WhenFull = .dropOldest,
         sync: SyncMode = .normal,
+        quarantineMaxBytes: Int64? = nil,
+        quarantineMaxEntries: Int = 10_000,
         intakeJournal: Bool = false
     ) {
+        self.quarantineMaxBytes = quarantineMaxBytes
+        self.quarantineMaxEntries = quarantineMaxEntries
         self.path = path
         self.maxBytes = maxBytes
         self.maxAge = maxAge
@@ -63,9 +74,33 @@ public struct RingConfiguration: Sendable, Equatable {
             throw .invalidConfiguration("buffer.max_bytes is \(maxBytes) bytes; the minimum is 1 MiB (1048576)")
         }
         if maxAge <= .zero { throw .invalidConfiguration("buffer.max_age must be positive") }
+        if let quarantineMaxBytes, quarantineMaxBytes < Self.minimumQuarantineBytes || quarantineMaxBytes > maxBytes / 4 {
+            throw .invalidConfiguration(
+                "buffer.quarantine_max_bytes is \(quarantineMaxBytes) bytes; it must lie between 16 KiB and a quarter of max_bytes (\(maxBytes / 4))")
+        }
+        if quarantineMaxEntries < 1 { throw .invalidConfiguration("buffer.quarantine_max_entries must be at least 1") }
     }
 
+    /// The smallest accepted `quarantineMaxBytes`: room for a few reasons and payload prefixes.
+    public static let minimumQuarantineBytes: Int64 = 16 << 10
+
     // MARK: Derived budgets (see the invariants in ReadingRing.swift)
+
+    /// The quarantine's byte bound in force.
+    public var quarantineBudgetBytes: Int64 { quarantineMaxBytes ?? max(maxBytes / 16, Self.minimumQuarantineBytes) }
+
+    /// Live bytes the readings may use: the page budget less the quarantine's reserve. The
+    /// reserve is the quarantine's bound plus a quarter, because the quarantine's size is
+    /// estimated from its contents while SQLite stores it in partly filled pages. Readings are
+    /// trimmed (or refused, in pause mode) against this figure and the quarantine against its
+    /// own bound, so neither ever displaces the other.
+    var dataBudgetBytes: Int64 { pageBudgetBytes - quarantineBudgetBytes - quarantineBudgetBytes / 4 }
+
+    /// An unmappable payload larger than this is quarantined as a prefix of
+    /// `quarantinePrefixBytes` (with the reason saying so), so a few huge junk messages cannot
+    /// evict every other entry; smaller ones are kept whole for `quarantine retry`.
+    var quarantineWholePayloadBytes: Int64 { quarantineBudgetBytes / 8 }
+    var quarantinePrefixBytes: Int { Int(min(64 << 10, quarantineWholePayloadBytes)) }
 
     /// WAL budget: the auto-checkpoint threshold and `journal_size_limit`. 1/8 of the cap, at most 4 MiB.
     var walBudgetBytes: Int64 { min(maxBytes / 8, 4 << 20) }
@@ -74,12 +109,12 @@ public struct RingConfiguration: Sendable, Equatable {
     /// (one for the WAL itself, one for the largest transaction in flight plus `-shm`), minus
     /// the intake journal's share when it is used.
     var pageBudgetBytes: Int64 { maxBytes - 2 * walBudgetBytes - (intakeJournal ? journalBudgetBytes : 0) }
-    /// Live bytes at which the ring is full. With `on_full = "pause"` (which stops taking rows
+    /// Live bytes of readings (live bytes less the quarantine's) at which the ring is full. With `on_full = "pause"` (which stops taking rows
     /// there) 1/16 below the page budget, because room is judged from an estimate of each row's
     /// size (and, for journaled rows, from the live size as of the last drain); without the
     /// margin an underestimate crossed the budget and the bounds check dropped rows, which pause
     /// mode promises never to do.
-    var fullBytes: Int64 { onFull == .pause ? pageBudgetBytes - pageBudgetBytes / 16 : pageBudgetBytes }
+    var fullBytes: Int64 { onFull == .pause ? dataBudgetBytes - dataBudgetBytes / 16 : dataBudgetBytes }
 
     /// Intake journal files on disk stay within this (2 × `journalDrainBytes` plus one record):
     /// they are drained and rotated once half of it is reached.

@@ -20,20 +20,16 @@ extension RingStore {
             }
         }
 
-        // 2. Size: live pages over budget (a lowered max_bytes, or quarantine growth).
-        while try liveBytes() > configuration.pageBudgetBytes {
-            let (rows, entries) = try write { try trimToPageBudget(maxSteps: 1) }
+        // 2. Size: readings over their budget (a lowered max_bytes). Quarantine entries are
+        //    never deleted to make room for readings, nor readings for quarantine entries.
+        while try rowLiveBytes() > configuration.dataBudgetBytes {
+            let rows = try write { try trimToDataBudget(maxSteps: 1) }
             report.droppedBySize += rows
-            report.quarantineDropped += entries
-            if rows == 0, entries == 0 { break }
+            if rows == 0 { break }
         }
 
-        // 3. Quarantine may hold at most a quarter of the budget, so poison cannot evict good data.
-        while mirror.quarantineBytes > configuration.pageBudgetBytes / 4 {
-            let entries = try write { try deleteOldestQuarantine(limit: perStep) }
-            report.quarantineDropped += entries
-            if entries == 0 { break }
-        }
+        // 3. The quarantine within its own bound (a lowered bound, or entries from before).
+        report.quarantineDropped += try write { try enforceQuarantineBound() }
 
         // 4. Give free pages back to the file system, keeping a small reserve for new rows.
         //    Each incremental_vacuum relocates at most `stepPages` pages (plus parents and
@@ -101,7 +97,8 @@ extension RingStore {
             quarantinedTotal: mirror.counters.values.reduce(0) { $0 + $1.quarantined },
             quarantineDroppedTotal: mirror.counters.values.reduce(0) { $0 + $1.quarantineDropped },
             quarantineRows: mirror.quarantineRows,
-            isFull: live + (try averageEntryBytes()) > configuration.fullBytes,
+            quarantineBytes: mirror.quarantineBytes,
+            isFull: (try rowLiveBytes()) + (try averageEntryBytes()) > configuration.fullBytes,
             tables: tables)
     }
 

@@ -29,7 +29,7 @@ extension RingStore {
                 try statement.step()
             }
             guard configuration.onFull == .dropOldest else { return 0 }
-            return try trimToPageBudget(maxSteps: 4).rows
+            return try trimToDataBudget(maxSteps: 4)
         }
     }
 

@@ -13,7 +13,7 @@ extension RingStore {
                 INSERT INTO quarantine(kind, table_name, reason, received_at, quarantined_at, payload, record_id, descriptor_id)
                 SELECT 'rejected', t.name, ?2, r.received_at, ?3, r.payload, r.record_id, r.descriptor_id
                 FROM rows r JOIN tables t ON t.id = r.table_id WHERE r.id = ?1
-                RETURNING table_name, length(payload)
+                RETURNING table_name, \(Self.quarantineEntryBytesSQL)
                 """)
             var movedByTable: [String: Int] = [:]
             var removed: [Int64: Int] = [:]
@@ -35,15 +35,26 @@ extension RingStore {
             }
             try recordRemoval(removed, counter: nil)
             for (table, count) in movedByTable { try bump(CounterName.quarantined, table: table, by: count) }
+            // Rejected rows are kept whole (a retry resends them exactly); room is made by
+            // evicting the quarantine's own oldest entries, never the newest one.
+            try enforceQuarantineBound()
             return movedByTable.values.reduce(0, +)
         }
     }
 
-    /// Stores a raw MQTT payload that could not be mapped to a row. Returns the entry id.
+    /// Stores a raw MQTT payload that could not be mapped to a row, then evicts the
+    /// quarantine's oldest entries past its bound (never a reading). A payload larger than
+    /// `quarantineWholePayloadBytes` is stored as a prefix, and the reason says so: one
+    /// 10 MiB junk message must not flush every other entry. Returns the entry id.
     func quarantineUnmappable(
         table: String, topic: String, payload: [UInt8], reason: String, receivedAt: Int64, now: Int64
     ) throws -> Int64 {
-        try write { () throws -> Int64 in
+        var stored = payload, storedReason = reason
+        if payload.count > configuration.quarantineWholePayloadBytes {
+            stored = Array(payload.prefix(configuration.quarantinePrefixBytes))
+            storedReason += " [payload of \(payload.count) bytes; only its first \(stored.count) bytes are kept]"
+        }
+        return try write { () throws -> Int64 in
             let insert = try db.prepare(
                 """
                 INSERT INTO quarantine(kind, table_name, topic, reason, received_at, quarantined_at, payload)
@@ -51,18 +62,39 @@ extension RingStore {
                 """)
             try insert.bind(table, at: 1)
             try insert.bind(topic, at: 2)
-            try insert.bind(reason, at: 3)
+            try insert.bind(storedReason, at: 3)
             try insert.bind(receivedAt, at: 4)
             try insert.bind(now, at: 5)
-            try insert.bind(payload, at: 6)
+            try insert.bind(stored, at: 6)
             try insert.step()
             mirror.quarantineRows += 1
-            mirror.quarantineBytes += Int64(payload.count)
+            mirror.quarantineBytes += Self.quarantineEntryBytes(
+                payload: stored.count, reason: storedReason, topic: topic, table: table)
             let id = db.lastInsertRowID
             try bump(CounterName.quarantined, table: table, by: 1)
-            if configuration.onFull == .dropOldest { try trimToPageBudget(maxSteps: 4) }
+            try enforceQuarantineBound()
             return id
         }
+    }
+
+    /// Inside a transaction: deletes the oldest quarantine entries while the quarantine is over
+    /// its byte or entry bound, keeping at least the newest entry. Each is counted as
+    /// `quarantine_dropped`. Returns how many were deleted.
+    @discardableResult
+    func enforceQuarantineBound() throws -> Int {
+        var deleted = 0
+        while mirror.quarantineRows > 1 {
+            let overEntries = mirror.quarantineRows - configuration.quarantineMaxEntries
+            let overBytes = mirror.quarantineBytes - configuration.quarantineBudgetBytes
+            guard overEntries > 0 || overBytes > 0 else { break }
+            let average = max(mirror.quarantineBytes / Int64(mirror.quarantineRows), 1)
+            let byBytes = overBytes > 0 ? Int(overBytes / average) + 1 : 0
+            let limit = min(max(overEntries, byBytes, 1), mirror.quarantineRows - 1)
+            let count = try deleteOldestQuarantine(limit: limit)
+            deleted += count
+            if count == 0 { break }
+        }
+        return deleted
     }
 
     /// The oldest `limit` entries, oldest first.
@@ -95,7 +127,8 @@ extension RingStore {
                     try statement.step()
                 }
                 mirror.quarantineRows -= 1
-                mirror.quarantineBytes -= Int64(entry.payload.count)
+                mirror.quarantineBytes -= Self.quarantineEntryBytes(
+                    payload: entry.payload.count, reason: entry.reason, topic: entry.topic, table: entry.table)
             }
             return entries
         }
@@ -119,7 +152,7 @@ extension RingStore {
         let delete = try db.prepare(
             """
             DELETE FROM quarantine WHERE id IN (SELECT id FROM quarantine ORDER BY id LIMIT ?1)
-            RETURNING table_name, length(payload)
+            RETURNING table_name, \(Self.quarantineEntryBytesSQL)
             """)
         try delete.bind(limit, at: 1)
         var byTable: [String: Int] = [:]

@@ -74,7 +74,7 @@ extension RingStore {
         }
         let first = mirror.nextRowID
         guard !rows.isEmpty else { return .stored(ids: first..<first, droppedOldest: 0) }
-        if configuration.onFull == .pause, try liveBytes() + incoming > configuration.fullBytes {
+        if configuration.onFull == .pause, try rowLiveBytes() + incoming > configuration.fullBytes {
             return .full
         }
         let dropped = try write { () throws -> Int in
@@ -88,7 +88,7 @@ extension RingStore {
                     receivedAt: row.receivedAt, payload: row.payload)
             }
             guard configuration.onFull == .dropOldest else { return 0 }
-            return try trimToPageBudget(maxSteps: 4).rows
+            return try trimToDataBudget(maxSteps: 4)
         }
         return .stored(ids: first..<(first + Int64(rows.count)), droppedOldest: dropped)
     }
@@ -135,28 +135,25 @@ extension RingStore {
         }
     }
 
-    /// Inside a transaction: deletes the oldest rows in chunks until live pages fit the page
-    /// budget, or `maxSteps` chunks were deleted. A chunk is at least the overshoot and at least
-    /// 1/64 of the budget (so the ring does not trim on every append once full), and at most
-    /// `stepBytes` (so one transaction's WAL stays small). When no rows are left, the oldest
-    /// quarantine entries go instead. Returns rows and quarantine entries deleted.
+    /// Inside a transaction: deletes the oldest rows in chunks until the readings' live bytes
+    /// fit the data budget, or `maxSteps` chunks were deleted. A chunk is at least the overshoot
+    /// and at least 1/64 of the budget (so the ring does not trim on every append once full),
+    /// and at most `stepBytes` (so one transaction's WAL stays small). Quarantine entries are
+    /// never deleted here: the quarantine has its own bound (`enforceQuarantineBound`), and
+    /// readings are never trimmed to make room for junk. Returns rows deleted.
     @discardableResult
-    func trimToPageBudget(maxSteps: Int) throws -> (rows: Int, quarantine: Int) {
-        let budget = configuration.pageBudgetBytes
-        var rows = 0, quarantine = 0
+    func trimToDataBudget(maxSteps: Int) throws -> Int {
+        let budget = configuration.dataBudgetBytes
+        var rows = 0
         for _ in 0..<maxSteps {
-            let over = try liveBytes() - budget
+            let over = try rowLiveBytes() - budget
             guard over > 0 else { break }
             let chunk = min(configuration.stepBytes, max(over, budget / 64))
             let count = try deleteOldestRows(limit: try rowsFitting(chunk), before: Int64.max)
             rows += count
-            if count == 0 {
-                let entries = try deleteOldestQuarantine(limit: try rowsFitting(chunk))
-                quarantine += entries
-                if entries == 0 { break }
-            }
+            if count == 0 { break }
         }
-        return (rows, quarantine)
+        return rows
     }
 
     /// Inside a transaction: deletes up to `limit` oldest rows with id < `before`, counting them

@@ -19,6 +19,7 @@ struct RingMirror {
     /// Persistent totals by table name (mirrors the `counters` table).
     var counters: [String: Counters] = [:]
     var quarantineRows = 0
+    /// Stored bytes of the quarantine, as `RingStore.quarantineEntryBytes` counts them.
     var quarantineBytes: Int64 = 0
 }
 
@@ -133,7 +134,7 @@ final class RingStore {
             default: break
             }
         }
-        let quarantine = try db.prepare("SELECT count(*), coalesce(sum(length(payload)), 0) FROM quarantine")
+        let quarantine = try db.prepare("SELECT count(*), coalesce(sum(\(Self.quarantineEntryBytesSQL)), 0) FROM quarantine")
         try quarantine.step()
         fresh.quarantineRows = Int(quarantine.int64(0))
         fresh.quarantineBytes = quarantine.int64(1)
@@ -227,11 +228,32 @@ final class RingStore {
         RingDatabase.fileSize(configuration.path) + RingDatabase.fileSize(configuration.path + "-wal")
     }
 
-    /// Average bytes per stored entry, used to turn byte budgets into row counts.
+    /// Live bytes taken by readings: live pages less the quarantine's estimated share. The
+    /// readings' bound (`dataBudgetBytes`) acts on this, so quarantine growth never trims rows.
+    func rowLiveBytes() throws -> Int64 {
+        max(try liveBytes() - mirror.quarantineBytes, 0)
+    }
+
+    /// Average bytes per stored row, used to turn byte budgets into row counts.
     func averageEntryBytes() throws -> Int64 {
-        let entries = Int64(mirror.totalRows + mirror.quarantineRows)
-        guard entries > 0 else { return 256 }
-        return max(try liveBytes() / entries, 16)
+        guard mirror.totalRows > 0 else { return 256 }
+        return max(try rowLiveBytes() / Int64(mirror.totalRows), 16)
+    }
+
+    /// What one quarantine entry counts against the quarantine's bound: its payload and texts
+    /// plus a quarter and 96 bytes, for cell overhead and partly filled pages (measured: small
+    /// entries take ~1.16 × their contents in pages). Erring high matters: readings get the
+    /// live bytes less this figure, so an estimate below the real pages would let junk trim them.
+    /// The same figure in SQL and in Swift.
+    static let quarantineEntryBytesSQL = {
+        let contents =
+            "(length(payload) + length(CAST(reason AS BLOB)) + coalesce(length(CAST(topic AS BLOB)), 0) + length(CAST(table_name AS BLOB)))"
+        return "(\(contents) + \(contents) / 4 + 96)"
+    }()
+
+    static func quarantineEntryBytes(payload: Int, reason: String, topic: String?, table: String) -> Int64 {
+        let contents = Int64(payload + reason.utf8.count + (topic?.utf8.count ?? 0) + table.utf8.count)
+        return contents + contents / 4 + 96
     }
 
     /// How many average rows fit in `bytes`, at least 1.

@@ -95,10 +95,12 @@ public struct RingStats: Sendable, Equatable {
     public var oldestAgeSeconds: Double?
     public var droppedTotal: Int64
     public var quarantinedTotal: Int64
-    /// Quarantine entries deleted because quarantine outgrew its share of the ring.
+    /// Quarantine entries deleted because the quarantine reached its own bound.
     public var quarantineDroppedTotal: Int64
     /// Entries currently in quarantine.
     public var quarantineRows: Int
+    /// What they count against the quarantine's bound (`RingConfiguration.quarantineMaxBytes`).
+    public var quarantineBytes: Int64
     /// True when `append` would refuse (pause mode) or drop (drop-oldest mode) right now.
     public var isFull: Bool
     public var tables: [Table]
@@ -108,7 +110,7 @@ public struct RingStats: Sendable, Equatable {
 public struct TrimReport: Sendable, Equatable {
     public var droppedByAge = 0
     public var droppedBySize = 0
-    /// Oldest quarantine entries deleted because quarantine outgrew its share of the ring.
+    /// Oldest quarantine entries deleted because the quarantine reached its own bound.
     public var quarantineDropped = 0
     public var vacuumedPages = 0
     public var checkpointed = false

@@ -204,19 +204,95 @@ import Testing
         let (ring, _) = try ReadingRing.open(dir.configuration(maxBytes: 1 << 20))
         let d = try ring.descriptorID(table: "t", descriptor: descriptorBytes(1))
         try mustStore(ring, (0..<100).map { row($0, table: "t", descriptor: d) })
-        // 400 KB of poison: more than a quarter of the ring's page budget.
+        // 400 KB of poison: six times the quarantine's default bound (max_bytes / 16 = 64 KiB).
         for n in 0..<1000 {
             try ring.quarantineUnmappable(table: "t", topic: "x", payload: payload(n, size: 400), reason: "bad",
                                           receivedAt: testEpoch)
         }
-        let report = try ring.enforceBounds()
         let stats = try ring.stats()
-        #expect(report.quarantineDropped > 0)
-        #expect(stats.quarantineDroppedTotal == Int64(report.quarantineDropped))
-        #expect(stats.quarantineRows == 1000 - report.quarantineDropped)
-        #expect(stats.quarantineRows * 400 < (1 << 20) / 4)
-        #expect(stats.rows == 100)  // good rows untouched
-        #expect(try ring.quarantineList(limit: 1).first?.payload == payload(report.quarantineDropped, size: 400))
+        #expect(stats.quarantineDroppedTotal > 0)
+        #expect(stats.quarantineRows == 1000 - Int(stats.quarantineDroppedTotal))
+        #expect(stats.quarantineBytes <= 64 << 10)
+        #expect(stats.rows == 100 && stats.droppedTotal == 0)  // good rows untouched
+        // Its own oldest entries went first.
+        #expect(try ring.quarantineList(limit: 1).first?.payload == payload(Int(stats.quarantineDroppedTotal), size: 400))
+    }
+
+    /// The hostile test of the hardening issue: a full ring, then junk. Junk used to trim rows
+    /// before the quarantine's cap applied; now readings and quarantine have separate budgets.
+    @Test(arguments: [RingConfiguration.WhenFull.dropOldest, .pause])
+    func junkNeverEvictsReadingsOfAFullRing(onFull: RingConfiguration.WhenFull) throws {
+        let dir = try TemporaryDirectory()
+        let (ring, _) = try ReadingRing.open(dir.configuration(maxBytes: 2 << 20, onFull: onFull))
+        let d = try ring.descriptorID(table: "t", descriptor: descriptorBytes(1))
+        var n = 0
+        while try !ring.stats().isFull {
+            guard case .stored = try ring.append((n..<(n + 50)).map { row($0, table: "t", descriptor: d) }) else { break }
+            n += 50
+        }
+        try ring.enforceBounds()
+        let before = try ring.stats()
+        let headBefore = try allPending(ring, table: "t").first?.recordID
+        for junk in 0..<3000 {
+            try ring.quarantineUnmappable(
+                table: "t", topic: "x", payload: payload(junk, size: 300 + junk % 700), reason: "invalid JSON", receivedAt: testEpoch)
+        }
+        try ring.enforceBounds()
+        let after = try ring.stats()
+        #expect(after.rows == before.rows && after.droppedTotal == before.droppedTotal)
+        #expect(try allPending(ring, table: "t").first?.recordID == headBefore)
+        #expect(after.quarantineDroppedTotal > 0 && after.quarantineBytes <= (2 << 20) / 16)
+        #expect(ringBytesOnDisk(dir.ringPath) <= 2 << 20)
+    }
+
+    @Test func hugeJunkIsKeptAsAPrefixAndNeverEvictsReadings() throws {
+        let dir = try TemporaryDirectory()
+        let (ring, _) = try ReadingRing.open(dir.configuration(maxBytes: 64 << 20))
+        let d = try ring.descriptorID(table: "t", descriptor: descriptorBytes(1))
+        try mustStore(ring, (0..<5000).map { row($0, table: "t", descriptor: d) })
+        let huge = 10_380_000
+        for n in 0..<8 {
+            try ring.quarantineUnmappable(table: "t", topic: "junk", payload: payload(n, size: huge),
+                                          reason: "invalid JSON at byte 0", receivedAt: testEpoch)
+        }
+        try ring.enforceBounds()
+        let stats = try ring.stats()
+        #expect(stats.rows == 5000 && stats.droppedTotal == 0)
+        #expect(stats.quarantineRows == 8 && stats.quarantineDroppedTotal == 0)
+        let entries = try ring.quarantineList(limit: 10)
+        #expect(entries.allSatisfy { $0.payload.count == 64 << 10 })
+        #expect(entries[3].payload == Array(payload(3, size: huge).prefix(64 << 10)))
+        #expect(entries[0].reason == "invalid JSON at byte 0 [payload of \(huge) bytes; only its first 65536 bytes are kept]")
+    }
+
+    @Test func quarantineKeepsToItsEntryBound() throws {
+        let dir = try TemporaryDirectory()
+        var configuration = dir.configuration()
+        configuration.quarantineMaxEntries = 100
+        let (ring, _) = try ReadingRing.open(configuration)
+        let d = try ring.descriptorID(table: "t", descriptor: descriptorBytes(1))
+        try mustStore(ring, (0..<10).map { row($0, table: "t", descriptor: d) })
+        for n in 0..<250 {
+            try ring.quarantineUnmappable(table: "t", topic: "x", payload: payload(n, size: 20), reason: "bad", receivedAt: testEpoch)
+        }
+        // Rejected rows count against the same bound.
+        let rows = try allPending(ring, table: "t")
+        #expect(try ring.quarantine(rowIDs: [rows[0].id], reason: "INVALID_ARGUMENT") == 1)
+        let stats = try ring.stats()
+        #expect(stats.quarantineRows == 100 && stats.quarantineDroppedTotal == 151 && stats.rows == 9)
+        let entries = try ring.quarantineList(limit: 200)
+        #expect(entries.first?.payload == payload(151, size: 20))
+        #expect(entries.last?.kind == .rejected && entries.last?.recordID == "rec-0")
+    }
+
+    @Test func quarantineBoundIsValidated() throws {
+        let dir = try TemporaryDirectory()
+        var configuration = dir.configuration(maxBytes: 4 << 20)
+        configuration.quarantineMaxBytes = 2 << 20
+        #expect(throws: RingError.self) { try ReadingRing.open(configuration) }
+        configuration.quarantineMaxBytes = 1 << 20
+        configuration.quarantineMaxEntries = 0
+        #expect(throws: RingError.self) { try ReadingRing.open(configuration) }
     }
 
     /// Not a pass/fail figure: single-row appends (one transaction each), as the MQTT thread does.

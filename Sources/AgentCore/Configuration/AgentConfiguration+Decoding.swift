@@ -148,8 +148,14 @@ extension AgentConfiguration {
         let maxAge = reader.duration("max_age", default: .seconds(7 * 86_400), minimum: .seconds(1))
         let onFull = reader.choice("on_full", default: OnFull.dropOldest)
         let sync = reader.choice("sync", default: SyncMode.normal)
+        // The quarantine's own bound, reserved out of max_bytes: junk never evicts readings.
+        let quarantineMaxBytes = reader.byteSize(
+            "quarantine_max_bytes", default: max(maxBytes / 16, 16 << 10), range: (16 << 10)...max(maxBytes / 4, 16 << 10))
+        let quarantineMaxEntries = Int(reader.integer("quarantine_max_entries", default: 10_000, range: 1...10_000_000))
         reader.finish()
-        return Buffer(maxBytes: maxBytes, maxAge: maxAge, onFull: onFull, sync: sync)
+        return Buffer(
+            maxBytes: maxBytes, maxAge: maxAge, onFull: onFull, sync: sync,
+            quarantineMaxBytes: quarantineMaxBytes, quarantineMaxEntries: quarantineMaxEntries)
     }
 
     private static func decodeRetry(_ reader: TableReader) -> Retry {

@@ -26,6 +26,8 @@ extension AgentConfiguration {
         lines.append("         ca_file=\(zerobus.caFile ?? "(system store)") proxy=\(proxy)")
         lines.append("buffer   max_bytes=\(ConfigValueParsing.formatBytes(buffer.maxBytes)) "
             + "max_age=\(ConfigValueParsing.formatDuration(buffer.maxAge)) on_full=\(buffer.onFull.rawValue) sync=\(buffer.sync.rawValue)")
+        lines.append("         quarantine_max_bytes=\(ConfigValueParsing.formatBytes(buffer.quarantineMaxBytes)) "
+            + "quarantine_max_entries=\(buffer.quarantineMaxEntries)")
         lines.append("retry    initial_backoff=\(ConfigValueParsing.formatDuration(retry.initialBackoff)) "
             + "max_backoff=\(ConfigValueParsing.formatDuration(retry.maxBackoff))")
         lines.append("health   interval=\(ConfigValueParsing.formatDuration(health.interval)) mqtt_topic=\(shown(health.mqttTopic)) "

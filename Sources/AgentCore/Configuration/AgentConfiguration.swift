@@ -89,6 +89,10 @@ public struct AgentConfiguration: Sendable, Hashable {
         public var maxAge: Duration
         public var onFull: OnFull
         public var sync: SyncMode
+        /// The quarantine's own bounds (default max_bytes/16 and 10,000 entries): it evicts its
+        /// own oldest entries, never readings.
+        public var quarantineMaxBytes: Int64
+        public var quarantineMaxEntries: Int
     }
 
     public enum OnFull: String, Sendable, Hashable, CaseIterable {

@@ -245,6 +245,7 @@ public final class AgentRuntime: Sendable {
         let ringConfiguration = RingConfiguration(
             path: configuration.agent.dataDirectory + "/buffer.db", maxBytes: buffer.maxBytes, maxAge: buffer.maxAge,
             onFull: buffer.onFull == .pause ? .pause : .dropOldest, sync: buffer.sync == .full ? .full : .normal,
+            quarantineMaxBytes: buffer.quarantineMaxBytes, quarantineMaxEntries: buffer.quarantineMaxEntries,
             intakeJournal: ownsDataDirectory)
         do {
             let (ring, report) = try ReadingRing.open(ringConfiguration)

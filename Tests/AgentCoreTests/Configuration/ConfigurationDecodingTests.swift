@@ -53,7 +53,8 @@ func minimalFixture() -> TOMLFixture {
             clientID: "sp-client", clientSecret: "oauth-secret",
             workspaceURL: ServiceAddress(url: "https://dbc-1234.cloud.databricks.com", useTLS: true, host: "dbc-1234.cloud.databricks.com", port: 443)
         ))
-        #expect(config.buffer == AgentConfiguration.Buffer(maxBytes: 512 << 20, maxAge: .seconds(604_800), onFull: .dropOldest, sync: .normal))
+        #expect(config.buffer == AgentConfiguration.Buffer(maxBytes: 512 << 20, maxAge: .seconds(604_800), onFull: .dropOldest, sync: .normal,
+            quarantineMaxBytes: 32 << 20, quarantineMaxEntries: 10_000))
         #expect(config.retry == AgentConfiguration.Retry(initialBackoff: .milliseconds(500), maxBackoff: .seconds(30)))
         #expect(config.health == AgentConfiguration.Health(
             interval: .seconds(10), mqttTopic: "zerobus-edge/gw-berlin-01/status", file: "/run/zerobus-edge/health.json",
@@ -101,7 +102,8 @@ func minimalFixture() -> TOMLFixture {
         #expect(config.zerobus.auth == .token("static-token"))
         #expect(config.zerobus.endpoint == ServiceAddress(url: "http://127.0.0.1:50051", useTLS: false, host: "127.0.0.1", port: 50051))
         #expect(config.zerobus.proxy == nil)
-        #expect(config.buffer == AgentConfiguration.Buffer(maxBytes: 536_870_912, maxAge: .seconds(7 * 86_400), onFull: .dropOldest, sync: .normal))
+        #expect(config.buffer == AgentConfiguration.Buffer(maxBytes: 536_870_912, maxAge: .seconds(7 * 86_400), onFull: .dropOldest, sync: .normal,
+            quarantineMaxBytes: 32 << 20, quarantineMaxEntries: 10_000))
         #expect(config.retry == AgentConfiguration.Retry(initialBackoff: .milliseconds(500), maxBackoff: .milliseconds(30_000)))
         #expect(config.health == AgentConfiguration.Health(
             interval: .seconds(10), mqttTopic: "zerobus-edge/edge-host/status", file: "/run/zerobus-edge/health.json",
@@ -152,7 +154,8 @@ func minimalFixture() -> TOMLFixture {
         #expect(config.mqtt.broker == ServiceAddress(url: "mqtts://broker.local", useTLS: true, host: "broker.local", port: 8883))
         #expect(config.mqtt.qos == 2)
         #expect(config.mqtt.certFile == "/etc/zerobus-edge/client.pem")
-        #expect(config.buffer == AgentConfiguration.Buffer(maxBytes: 1 << 30, maxAge: .seconds(5400), onFull: .pause, sync: .full))
+        #expect(config.buffer == AgentConfiguration.Buffer(maxBytes: 1 << 30, maxAge: .seconds(5400), onFull: .pause, sync: .full,
+            quarantineMaxBytes: 64 << 20, quarantineMaxEntries: 10_000))
         #expect(config.health.httpListen == HostPort(host: "::1", port: 0))
         #expect(config.health.httpListen?.description == "[::1]:0")
     }

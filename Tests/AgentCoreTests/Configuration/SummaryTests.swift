@@ -12,6 +12,7 @@ import Testing
             workspace_url=https://dbc-1234.cloud.databricks.com
                      ca_file=(system store) proxy=(none)
             buffer   max_bytes=512 MiB max_age=7d on_full=drop_oldest sync=normal
+                     quarantine_max_bytes=32 MiB quarantine_max_entries=10000
             retry    initial_backoff=500ms max_backoff=30s
             health   interval=10s mqtt_topic=zerobus-edge/gw-berlin-01/status file=/run/zerobus-edge/health.json \
             http_listen=127.0.0.1:9464 table=(none)
