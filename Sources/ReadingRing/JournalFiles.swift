@@ -11,23 +11,34 @@ import Darwin
 enum JournalFiles {
     static func path(ring: String, generation: Int64) -> String { "\(ring).journal-\(generation)" }
 
-    /// Generations present beside `ring`, ascending.
-    static func generations(ring: String) -> [Int64] {
+    /// The largest generation the writer uses: one per rotation (every few hundred KiB), so
+    /// never reached; a file named beyond it was not written by this agent.
+    static let maxGeneration: Int64 = 1 << 52
+
+    /// Generations present beside `ring`, ascending, and the names of files that look like
+    /// journal files but carry no generation the writer could have made (out of range, signs,
+    /// leading zeros): those are left alone, so a stray name can neither crash start-up nor
+    /// be replayed.
+    static func generations(ring: String) -> (generations: [Int64], ignored: [String]) {
         let slash = ring.lastIndex(of: "/")
         let directory = slash.map { String(ring[..<$0]) } ?? "."
         let prefix = String(slash.map { ring[ring.index(after: $0)...] } ?? ring[...]) + ".journal-"
-        guard let handle = opendir(directory.isEmpty ? "/" : directory) else { return [] }
+        guard let handle = opendir(directory.isEmpty ? "/" : directory) else { return ([], []) }
         defer { closedir(handle) }
-        var found: [Int64] = []
+        var found: [Int64] = [], ignored: [String] = []
         while let entry = readdir(handle) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }
-            if name.hasPrefix(prefix), let generation = Int64(name.dropFirst(prefix.count)), generation > 0 {
+            guard name.hasPrefix(prefix) else { continue }
+            let suffix = name.dropFirst(prefix.count)
+            if let generation = Int64(suffix), (1...maxGeneration).contains(generation), String(generation) == suffix {
                 found.append(generation)
+            } else {
+                ignored.append(name)
             }
         }
-        return found.sorted()
+        return (found.sorted(), ignored.sorted())
     }
 
     /// The whole file (journal files are small: the drainer empties them within milliseconds).

@@ -3,8 +3,9 @@
 /// Frame, little-endian: `u32 body length, u32 CRC-32 of body, body`. Body: `u8 version (1),
 /// u8 flags (bit 0: delivery mark follows), [i32 packet id, i64 epoch, i64 content hash],
 /// u16 row count`, then per row `i64 table id, i64 descriptor id, i64 received_at,
-/// u16 record id length, record id, u32 payload length, payload`. A frame that is cut short or
-/// fails its checksum is where a crash interrupted a write: the end of the journal.
+/// u16 record id length, record id, u32 payload length, payload`. A frame cut short at the end
+/// of a file is where a crash interrupted a write; damage in the middle (a flipped byte,
+/// garbage) costs only the frames it hits: reading resumes at the next intact frame.
 struct JournalRecord: Equatable {
     struct Row: Equatable {
         var tableID: Int64
@@ -83,16 +84,66 @@ struct JournalRecord: Equatable {
         return (record, bodyStart + length)
     }
 
-    /// Every intact record of a journal file from `offset`, each with the offset after it.
-    /// Stops at the first torn or garbled frame (a crash mid-write).
-    static func decodeAll(_ bytes: [UInt8], from offset: Int) -> [(JournalRecord, end: Int)] {
+    /// What `scan` found in one journal file.
+    struct Scan {
+        /// Every intact record, in file order, each with the offset just after it.
         var records: [(JournalRecord, end: Int)] = []
+        /// Byte ranges between intact records that are not records: damage. Each cost at least
+        /// one record, already acknowledged to the broker.
+        var damaged: [Range<Int>] = []
+        /// Bytes at the end that do not form a whole record: a write cut short by a crash or a
+        /// power cut (never acknowledged), or a file truncated by damage.
+        var tail: Range<Int>?
+    }
+
+    /// Reads every intact record of a journal file from `offset`. Where a frame is damaged, the
+    /// scan resynchronises on the next offset at which an intact frame starts (structure first,
+    /// which is cheap and rejects almost every wrong offset, then the CRC), so one bad byte
+    /// loses one record, not the rest of the file.
+    static func scan(_ bytes: [UInt8], from offset: Int) -> Scan {
+        var scan = Scan()
         var position = offset
-        while let (record, next) = decode(bytes, at: position) {
-            records.append((record, next))
-            position = next
+        while position < bytes.count {
+            if let (record, next) = decode(bytes, at: position) {
+                scan.records.append((record, next))
+                position = next
+                continue
+            }
+            var resume = position + 1
+            while resume < bytes.count, !isIntactFrame(bytes, at: resume) { resume += 1 }
+            if resume >= bytes.count {
+                scan.tail = position..<bytes.count
+                break
+            }
+            scan.damaged.append(position..<resume)
+            position = resume
         }
-        return records
+        return scan
+    }
+
+    /// Every intact record from `offset` (see `scan`).
+    static func decodeAll(_ bytes: [UInt8], from offset: Int) -> [(JournalRecord, end: Int)] {
+        scan(bytes, from: offset).records
+    }
+
+    /// True when a whole frame whose body parses and whose checksum matches starts at `offset`.
+    /// Walks the body's lengths without copying, and checks the CRC only for a frame whose
+    /// structure ends exactly at its stated length.
+    static func isIntactFrame(_ bytes: [UInt8], at offset: Int) -> Bool {
+        var reader = ByteReader(bytes: bytes, position: offset)
+        guard let length = reader.u32().map(Int.init), let crc = reader.u32(),
+              length > 0, length <= maxBodyBytes, reader.remaining >= length else { return false }
+        let bodyStart = reader.position
+        var body = ByteReader(bytes: bytes, position: bodyStart, end: bodyStart + length)
+        guard body.u8() == version, let flags = body.u8(), flags <= 1 else { return false }
+        if flags == 1, !body.skip(20) { return false }
+        guard let count = body.u16() else { return false }
+        for _ in 0..<count {
+            guard body.skip(24), let idLength = body.u16(), body.skip(Int(idLength)),
+                  let payloadLength = body.u32(), body.skip(Int(payloadLength)) else { return false }
+        }
+        guard body.remaining == 0 else { return false }
+        return CRC32.checksum(bytes[bodyStart..<(bodyStart + length)]) == crc
     }
 }
 
@@ -132,6 +183,13 @@ private struct ByteReader {
     }
 
     var remaining: Int { end - position }
+
+    /// Moves past `count` bytes without reading them; false past the end.
+    mutating func skip(_ count: Int) -> Bool {
+        guard count >= 0, remaining >= count else { return false }
+        position += count
+        return true
+    }
 
     mutating func bytes(_ count: Int) -> [UInt8]? {
         guard count >= 0, remaining >= count else { return nil }

@@ -76,10 +76,14 @@ public final class ReadingRing: Sendable {
         var intake = IntakeState()
         if configuration.intakeJournal {
             // Before anything else: what was journaled (and PUBACKed) before a crash goes to SQLite.
-            let (generation, replayed) = try store.replayJournal(batchBytes: configuration.journalDrainBytes)
-            report.journalRecordsReplayed = replayed
+            let replay = try store.replayJournal(batchBytes: configuration.journalDrainBytes)
+            report.journalRecordsReplayed = replay.records
+            report.journalDamagedRegions = replay.damagedRegions
+            report.journalDamagedBytes = replay.damagedBytes
+            report.journalTornTailBytes = replay.tornTailBytes
+            report.journalIgnoredFiles = replay.ignoredFiles
             intake.journal = try IntakeJournal(
-                ringPath: configuration.path, generation: generation, durable: configuration.sync == .full,
+                ringPath: configuration.path, generation: replay.nextGeneration, durable: configuration.sync == .full,
                 drainBytes: configuration.journalDrainBytes)
         }
         _ = try store.enforceBounds(now: now())

@@ -148,7 +148,7 @@ enum RingDatabase {
             target = "\(path).corrupt-\(now / 1_000_000)-\(attempt)"
         }
         // Journal records name table and descriptor ids of this file: they go aside with it.
-        let journals = JournalFiles.generations(ring: path).map { ".journal-\($0)" }
+        let journals = JournalFiles.generations(ring: path).generations.map { ".journal-\($0)" }
         for suffix in journals + ["-wal", "-shm", ""] where access(path + suffix, F_OK) == 0 {
             guard rename(path + suffix, target + suffix) == 0 else {
                 throw RingError.fileSystem("cannot move \(path + suffix) aside: \(String(cString: strerror(errno)))")

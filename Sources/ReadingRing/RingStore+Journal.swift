@@ -45,37 +45,68 @@ extension RingStore {
     }
 
     /// At open, before anything else: applies every intact record after the applied position,
-    /// generation by generation, and deletes the files. A torn or garbled record ends its file
-    /// (the crash interrupted that write; nothing after it was acknowledged to the broker).
-    /// Returns the generation the writer must start with and how many records were replayed.
-    func replayJournal(batchBytes: Int64) throws -> (nextGeneration: Int64, records: Int) {
-        let (appliedGeneration, appliedOffset) = try journalPosition()
-        var replayed = 0
+    /// generation by generation, and deletes the files. Damage in the middle of a file costs
+    /// only the records it hits (see `JournalRecord.scan`) and is reported; bytes at the end of
+    /// the newest file that are no whole record are a write a crash interrupted. Returns the
+    /// generation the writer must start with and what was found.
+    func replayJournal(batchBytes: Int64) throws -> JournalReplay {
+        var (appliedGeneration, appliedOffset) = try journalPosition()
+        // A position beyond what the writer ever uses is damage: replay every file rather than
+        // skip them (duplicates carry their record ids; a loss would be silent) or overflow.
+        if !(0...JournalFiles.maxGeneration).contains(appliedGeneration) { (appliedGeneration, appliedOffset) = (0, 0) }
+        var replay = JournalReplay(nextGeneration: 1)
         var newest = appliedGeneration
-        for generation in JournalFiles.generations(ring: configuration.path) {
+        let (generations, ignored) = JournalFiles.generations(ring: configuration.path)
+        replay.ignoredFiles = ignored
+        for generation in generations {
             newest = max(newest, generation)
             let path = JournalFiles.path(ring: configuration.path, generation: generation)
             if generation >= appliedGeneration {
                 let bytes = try JournalFiles.contents(path)
                 let start = generation == appliedGeneration ? Int(appliedOffset) : 0
+                let scan = JournalRecord.scan(bytes, from: min(max(start, 0), bytes.count))
                 var batch: [JournalRecord] = []
                 var batchSize = 0
-                for (record, end) in JournalRecord.decodeAll(bytes, from: min(start, bytes.count)) {
+                for (record, end) in scan.records {
                     batch.append(record)
                     batchSize += record.rows.reduce(0) { $0 + $1.payload.count + 64 }
                     // Batches as small as the drainer's, so the WAL stays within its budget.
                     guard batchSize >= batchBytes else { continue }
                     _ = try applyJournal(batch, generation: generation, offset: Int64(end))
-                    replayed += batch.count
+                    replay.records += batch.count
                     batch = []
                     batchSize = 0
                 }
                 // Also when empty: records the file as done, so its torn tail is never read again.
                 _ = try applyJournal(batch, generation: generation, offset: Int64(bytes.count))
-                replayed += batch.count
+                replay.records += batch.count
+                replay.damagedRegions += scan.damaged.count
+                replay.damagedBytes += scan.damaged.reduce(0) { $0 + $1.count }
+                if let tail = scan.tail {
+                    if generation == generations.last {
+                        replay.tornTailBytes = tail.count
+                    } else {
+                        replay.damagedRegions += 1
+                        replay.damagedBytes += tail.count
+                    }
+                }
             }
             JournalFiles.remove(path)
         }
-        return (newest + 1, replayed)
+        replay.nextGeneration = newest + 1
+        return replay
     }
+}
+
+/// What `replayJournal` found at open.
+struct JournalReplay {
+    var nextGeneration: Int64
+    var records = 0
+    /// Damaged stretches skipped in the middle of files (each cost at least one record).
+    var damagedRegions = 0
+    var damagedBytes = 0
+    /// Bytes at the end of the newest file that are no whole record.
+    var tornTailBytes = 0
+    /// Files named like journal files whose generation this agent never writes; left alone.
+    var ignoredFiles: [String] = []
 }

@@ -129,6 +129,16 @@ public struct OpenReport: Sendable, Equatable {
     public var quarantineRows: Int
     /// Intake-journal records found after the applied position and written to SQLite at open.
     public var journalRecordsReplayed = 0
+    /// Damaged stretches of journal files skipped at replay, and their bytes: each cost at
+    /// least one message that the broker had been told was stored. Log at error level.
+    public var journalDamagedRegions = 0
+    public var journalDamagedBytes = 0
+    /// Bytes at the end of the newest journal file that form no whole record: a write cut short
+    /// by a crash or a power cut, never acknowledged to the broker (it redelivers the message).
+    public var journalTornTailBytes = 0
+    /// Files beside the ring named like journal files but with no generation this agent
+    /// writes; left untouched.
+    public var journalIgnoredFiles: [String] = []
 }
 
 /// Errors of the ring itself. SQLite failures (disk full, I/O errors, …) are thrown as the

@@ -257,6 +257,22 @@ public final class AgentRuntime: Sendable {
             if report.journalRecordsReplayed > 0 {
                 logger.info("intake journal replayed into the buffer", metadata: ["records": "\(report.journalRecordsReplayed)"])
             }
+            if report.journalDamagedRegions > 0 {
+                logger.error("intake journal was damaged: records in the damaged stretches are lost, intact records after them were replayed", metadata: [
+                    "damaged_stretches": "\(report.journalDamagedRegions)", "damaged_bytes": "\(report.journalDamagedBytes)",
+                    "lost_records_at_least": "\(report.journalDamagedRegions)",
+                ])
+            }
+            if report.journalTornTailBytes > 0 {
+                logger.warning("intake journal ends in an incomplete record (a write cut short by a crash or power cut; it was never acknowledged, the broker redelivers it)", metadata: [
+                    "bytes": "\(report.journalTornTailBytes)",
+                ])
+            }
+            if !report.journalIgnoredFiles.isEmpty {
+                logger.warning("files named like intake journal files but not written by this agent were left alone", metadata: [
+                    "files": "\(report.journalIgnoredFiles.joined(separator: ","))",
+                ])
+            }
             if report.rows > 0 { logger.info("resuming with buffered rows", metadata: ["rows": "\(report.rows)"]) }
             return ring
         } catch {
