@@ -9,6 +9,9 @@ struct IntakeState {
     var journal: IntakeJournal?
     /// Live SQLite bytes of readings as of the last drain (for the `pause` room check).
     var liveBytes: Int64 = 0
+    /// What `<ring>.state` holds now, and when it was written (owner only; see `RingStateFile`).
+    var savedState: RingStateFile?
+    var stateSavedAt: Int64 = 0
 }
 
 /// The intake journal (see `IntakeJournal` for why): the MQTT thread journals, a drainer moves

@@ -51,11 +51,17 @@ import Synchronization
 /// cooperative pool in a loop. Times are microseconds since the Unix epoch.
 public final class ReadingRing: Sendable {
     public let configuration: RingConfiguration
+    /// What `open` found (damage, salvage, replay), for health and logs.
+    public let openReport: OpenReport
     private let store: Mutex<RingStore?>
     let intake: Mutex<IntakeState>
 
-    private init(store: consuming sending RingStore, intake: consuming sending IntakeState, configuration: RingConfiguration) {
+    private init(
+        store: consuming sending RingStore, intake: consuming sending IntakeState, configuration: RingConfiguration,
+        openReport: OpenReport
+    ) {
         self.configuration = configuration
+        self.openReport = openReport
         self.store = Mutex(store)
         self.intake = Mutex(intake)
     }
@@ -65,14 +71,40 @@ public final class ReadingRing: Sendable {
     public static func open(_ configuration: RingConfiguration) throws -> (ReadingRing, OpenReport) {
         try configuration.validate()
         var report = OpenReport(rows: 0, quarantineRows: 0)
+        let path = configuration.path
+        // A salvage that a crash interrupted after its copy was complete: finish it.
+        if RingDatabase.fileExists(RingSalvage.salvagedPath(path)) {
+            if RingDatabase.fileExists(path) {
+                report.movedAsideTo = try RingDatabase.moveAside(path, now: now(), withJournals: false)
+            }
+            try RingDatabase.renameFile(RingSalvage.salvagedPath(path), to: path)
+        }
+        RingSalvage.removeSet(RingSalvage.partialPath(path))
         let store: RingStore
         do {
             store = try makeStore(configuration)
         } catch let unusable as RingDatabase.Unusable {
-            report.movedAsideTo = try RingDatabase.moveAside(configuration.path, now: now())
             report.corruptionReason = unusable.reason
-            store = try makeStore(configuration)
+            // Copy what can still be read, then move the damaged set aside for the operator.
+            // Journal files name this file's ids: they stay with a salvaged copy (same ids) and
+            // go aside with the damaged file otherwise.
+            let salvage = RingSalvage.salvage(path, previous: configuration.intakeJournal ? RingStateFile.read(ring: path) : nil)
+            report.movedAsideTo = try RingDatabase.moveAside(path, now: now(), withJournals: salvage == nil)
+            if let salvage {
+                try RingDatabase.renameFile(RingSalvage.salvagedPath(path), to: path)
+                report.salvage = .init(rowsKept: salvage.rowsKept, rowsListed: salvage.rowsListed, quarantineKept: salvage.quarantineKept)
+            }
+            do {
+                store = try makeStore(configuration)
+            } catch is RingDatabase.Unusable {
+                // The salvaged copy itself fails the check (should not happen): start empty.
+                _ = try RingDatabase.moveAside(path, now: now(), withJournals: true)
+                report.salvage = nil
+                store = try makeStore(configuration)
+            }
         }
+        // Only the owner (the process that replays the journal) keeps the state file.
+        let previous = configuration.intakeJournal ? RingStateFile.read(ring: path) : nil
         var intake = IntakeState()
         if configuration.intakeJournal {
             // Before anything else: what was journaled (and PUBACKed) before a crash goes to SQLite.
@@ -86,6 +118,17 @@ public final class ReadingRing: Sendable {
                 ringPath: configuration.path, generation: replay.nextGeneration, durable: configuration.sync == .full,
                 drainBytes: configuration.journalDrainBytes)
         }
+        if let previous {
+            // A salvage already reported its own losses against the damaged file.
+            if report.movedAsideTo == nil {
+                report.missing = previous.missing(nextRowID: store.mirror.nextRowID, rows: store.mirror.totalRows)
+            }
+            // From here on a crash compares against this run's rows, not the lost ones.
+            intake.savedState = RingStateFile(nextRowID: store.mirror.nextRowID, rows: store.mirror.totalRows, clean: false)
+        } else if configuration.intakeJournal {
+            intake.savedState = RingStateFile(nextRowID: store.mirror.nextRowID, rows: store.mirror.totalRows, clean: false)
+        }
+        intake.savedState?.write(ring: path)
         _ = try store.enforceBounds(now: now())
         report.rows = store.mirror.totalRows
         report.quarantineRows = store.mirror.quarantineRows
@@ -93,7 +136,7 @@ public final class ReadingRing: Sendable {
         intake.tableIDs = store.mirror.tableIDs
         intake.descriptorTables = store.descriptorTables
         intake.liveBytes = try store.rowLiveBytes()
-        return (ReadingRing(store: store, intake: intake, configuration: configuration), report)
+        return (ReadingRing(store: store, intake: intake, configuration: configuration, openReport: report), report)
     }
 
     private static func makeStore(_ configuration: RingConfiguration) throws -> RingStore {
@@ -226,7 +269,24 @@ public final class ReadingRing: Sendable {
     /// small transaction, so appends interleave with a long trim only between steps.
     @discardableResult
     public func enforceBounds(now: Int64 = ReadingRing.now()) throws -> TrimReport {
-        try withStore { try $0.enforceBounds(now: now) }
+        try withStore { store in
+            let report = try store.enforceBounds(now: now)
+            saveState(store, now: now)
+            return report
+        }
+    }
+
+    /// Refreshes `<ring>.state` (owner only) when the high-water mark moved, at most every 5 s.
+    private func saveState(_ store: RingStore, now: Int64) {
+        let state = RingStateFile(nextRowID: store.mirror.nextRowID, rows: store.mirror.totalRows, clean: false)
+        let due = intake.withLock { intake -> Bool in
+            guard let saved = intake.savedState, saved.nextRowID != state.nextRowID,
+                  now - intake.stateSavedAt >= 5_000_000 else { return false }
+            intake.savedState = state
+            intake.stateSavedAt = now
+            return true
+        }
+        if due { state.write(ring: configuration.path) }
     }
 
     /// Health figures; no table scans, cheap enough for every second on a large ring.
@@ -256,7 +316,12 @@ public final class ReadingRing: Sendable {
             state.journal?.close()
             state.journal = nil
         }
+        // A clean stop leaves an empty WAL: everything is in the database file itself.
         _ = try? store.checkpoint()
+        if configuration.intakeJournal {
+            RingStateFile(nextRowID: store.mirror.nextRowID, rows: store.mirror.totalRows, clean: true)
+                .write(ring: configuration.path)
+        }
         try store.db.close()
     }
 }

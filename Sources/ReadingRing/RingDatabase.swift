@@ -52,6 +52,9 @@ enum RingDatabase {
             id INTEGER PRIMARY KEY CHECK (id = 1),
             generation INTEGER NOT NULL,
             offset INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS meta(
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            next_row_id INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS requests(
             id INTEGER PRIMARY KEY,
             command TEXT NOT NULL,
@@ -140,21 +143,30 @@ enum RingDatabase {
     /// Renames the database and its `-wal`/`-shm` to `<path>.corrupt-<unix time>[…]` and returns
     /// the new database path. The WAL is kept beside it under the matching name, so the set can
     /// still be opened with the sqlite3 shell for salvage.
-    static func moveAside(_ path: String, now: Int64) throws -> String {
+    static func moveAside(_ path: String, now: Int64, withJournals: Bool) throws -> String {
         var target = "\(path).corrupt-\(now / 1_000_000)"
         var attempt = 1
         while access(target, F_OK) == 0 {
             attempt += 1
             target = "\(path).corrupt-\(now / 1_000_000)-\(attempt)"
         }
-        // Journal records name table and descriptor ids of this file: they go aside with it.
-        let journals = JournalFiles.generations(ring: path).generations.map { ".journal-\($0)" }
+        // Journal records name table and descriptor ids of this file: they go aside with it,
+        // unless a salvaged copy with the same ids takes its place.
+        let journals = withJournals ? JournalFiles.generations(ring: path).generations.map { ".journal-\($0)" } : []
         for suffix in journals + ["-wal", "-shm", ""] where access(path + suffix, F_OK) == 0 {
             guard rename(path + suffix, target + suffix) == 0 else {
                 throw RingError.fileSystem("cannot move \(path + suffix) aside: \(String(cString: strerror(errno)))")
             }
         }
         return target
+    }
+
+    static func fileExists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    static func renameFile(_ from: String, to: String) throws {
+        guard rename(from, to) == 0 else {
+            throw RingError.fileSystem("cannot rename \(from) to \(to): \(String(cString: strerror(errno)))")
+        }
     }
 
     /// Size of a file in bytes, 0 when it does not exist.

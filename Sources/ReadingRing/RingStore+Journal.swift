@@ -23,6 +23,7 @@ extension RingStore {
                 }
             }
             if let newestMark { try pruneDeliveryMarks(newest: newestMark, recorded: records.count) }
+            if !records.isEmpty { try saveNextRowID() }
             try setJournalPosition.withReset { statement in
                 try statement.bind(generation, at: 1)
                 try statement.bind(offset, at: 2)

@@ -87,6 +87,7 @@ extension RingStore {
                     tableID: tableIDs[offset], descriptorID: row.descriptorID, recordID: row.recordID,
                     receivedAt: row.receivedAt, payload: row.payload)
             }
+            try saveNextRowID()
             guard configuration.onFull == .dropOldest else { return 0 }
             return try trimToDataBudget(maxSteps: 4)
         }

@@ -46,6 +46,7 @@ final class RingStore {
     let recordDelivery: SQLiteStatement
     let pruneDeliveries: SQLiteStatement
     let setJournalPosition: SQLiteStatement
+    let setNextRowID: SQLiteStatement
     /// Marks recorded since the last prune (see `DeliveryWindow`).
     var deliveriesSincePrune = 0
     let pageCounts: SQLiteStatement
@@ -74,6 +75,8 @@ final class RingStore {
             "DELETE FROM deliveries WHERE (?1 - mid + 65535) % 65535 > ?2", persistent: true)
         setJournalPosition = try db.prepare(
             "INSERT OR REPLACE INTO journal_applied(id, generation, offset) VALUES (1, ?1, ?2)", persistent: true)
+        setNextRowID = try db.prepare(
+            "INSERT OR REPLACE INTO meta(id, next_row_id) VALUES (1, ?1)", persistent: true)
         pageCounts = try db.prepare(
             "SELECT page_count, freelist_count FROM pragma_page_count(), pragma_freelist_count()", persistent: true)
         pendingRows = try db.prepare(
@@ -123,6 +126,10 @@ final class RingStore {
         let maxID = try db.prepare("SELECT coalesce(max(id), 0) FROM rows")
         try maxID.step()
         fresh.nextRowID = maxID.int64(0) + 1
+        // The high-water mark outlives the rows: ids are never reused, across restarts too, so a
+        // start-up can tell rows lost with a WAL from rows acked (see `RingStateFile`).
+        let mark = try db.prepare("SELECT next_row_id FROM meta WHERE id = 1")
+        if try mark.step() == .row { fresh.nextRowID = max(fresh.nextRowID, mark.int64(0)) }
         let counters = try db.prepare("SELECT table_name, name, value FROM counters")
         while try counters.step() == .row {
             let table = counters.string(0), value = counters.int64(2)
@@ -191,6 +198,14 @@ final class RingStore {
         case CounterName.acked: mirror.counters[table, default: .init()].acked += delta
         case CounterName.quarantined: mirror.counters[table, default: .init()].quarantined += delta
         default: mirror.counters[table, default: .init()].quarantineDropped += delta
+        }
+    }
+
+    /// Inside a transaction that inserted rows: persists the id high-water mark.
+    func saveNextRowID() throws {
+        try setNextRowID.withReset { statement in
+            try statement.bind(mirror.nextRowID, at: 1)
+            try statement.step()
         }
     }
 

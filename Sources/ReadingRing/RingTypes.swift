@@ -121,9 +121,21 @@ public struct TrimReport: Sendable, Equatable {
 /// What `ReadingRing.open` found.
 public struct OpenReport: Sendable, Equatable {
     /// Set when the existing file was corrupt or not a database: where it was moved (its `-wal`
-    /// and `-shm` beside it with the same prefix), and why. The ring then started empty.
+    /// and `-shm` beside it with the same prefix), and why. The ring then started with what
+    /// could be salvaged from it (`salvage`), or empty.
     public var movedAsideTo: String?
     public var corruptionReason: String?
+    /// Set when the rows still readable in a damaged file were copied into the new ring.
+    public var salvage: Salvage?
+
+    public struct Salvage: Sendable, Equatable {
+        public var rowsKept: Int
+        /// Rows the damaged file's index listed (nil when unreadable); the difference to
+        /// `rowsKept` is what the damage cost.
+        public var rowsListed: Int?
+        public var quarantineKept: Int
+        public var rowsLost: Int? { rowsListed.map { max($0 - rowsKept, 0) } }
+    }
     /// Rows found in the ring at open.
     public var rows: Int
     public var quarantineRows: Int
@@ -136,6 +148,16 @@ public struct OpenReport: Sendable, Equatable {
     /// Bytes at the end of the newest journal file that form no whole record: a write cut short
     /// by a crash or a power cut, never acknowledged to the broker (it redelivers the message).
     public var journalTornTailBytes = 0
+    /// Set when the ring holds less than the previous run recorded in `<ring>.state` (see
+    /// `RingStateFile`): rows lost outside the agent's control. Log at error level.
+    public var missing: Missing?
+
+    public struct Missing: Sendable, Equatable {
+        /// Rows lost; with `exact` false an upper bound (some may have been delivered).
+        public var rows: Int
+        public var exact: Bool
+        public var detail: String
+    }
     /// Files beside the ring named like journal files but with no generation this agent
     /// writes; left untouched.
     public var journalIgnoredFiles: [String] = []

@@ -26,6 +26,8 @@ public final class SQLiteConnection {
         public static let fullMutex = OpenFlags(rawValue: SQLITE_OPEN_FULLMUTEX)
         /// Refuse to open the database through a symbolic link.
         public static let noFollow = OpenFlags(rawValue: SQLITE_OPEN_NOFOLLOW)
+        /// Filenames (here and in ATTACH) may be `file:` URIs, e.g. `file:/path?mode=ro`.
+        public static let uri = OpenFlags(rawValue: SQLITE_OPEN_URI)
     }
 
     /// The kind of `BEGIN` for `transaction(_:_:)`.

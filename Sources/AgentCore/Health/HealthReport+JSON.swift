@@ -38,6 +38,8 @@ extension HealthReport {
         json.key("oldest_age_s"); json.int(buffer.oldestAgeSeconds)
         json.key("dropped_total"); json.int(buffer.droppedTotal)
         json.key("quarantined_total"); json.int(buffer.quarantinedTotal)
+        json.key("lost_at_start"); json.int(buffer.lostAtStart)
+        json.key("start_recovery"); json.string(buffer.startRecovery)
         json.endObject()
 
         json.key("tables"); json.beginArray()
@@ -98,7 +100,9 @@ extension HealthReport {
                 fillRatio: try buffer.double("fill_ratio"),
                 oldestAgeSeconds: try buffer.int("oldest_age_s"),
                 droppedTotal: try buffer.int("dropped_total"),
-                quarantinedTotal: try buffer.int("quarantined_total")
+                quarantinedTotal: try buffer.int("quarantined_total"),
+                lostAtStart: buffer.isAbsentOrNull("lost_at_start") ? 0 : try buffer.int("lost_at_start"),
+                startRecovery: buffer.isAbsentOrNull("start_recovery") ? nil : try buffer.string("start_recovery")
             ),
             tables: try document.objects("tables").map { table throws(HealthDocumentError) in
                 TableStatus(

@@ -33,6 +33,8 @@ extension HealthReport {
         text.gauge("buffer_oldest_age_seconds", "Age of the oldest buffered row.", buffer.oldestAgeSeconds)
         text.counter("buffer_dropped_total", "Rows dropped for space or age.", buffer.droppedTotal)
         text.counter("buffer_quarantined_total", "Rows moved to the quarantine.", buffer.quarantinedTotal)
+        text.gauge("buffer_lost_at_start", "Rows this start found lost to damaged or missing state files (upper bound).",
+                   buffer.lostAtStart)
 
         func perTable(_ value: (TableStatus) -> Double) -> [([(String, String)], Double)] {
             tables.map { ([("table", $0.name)], value($0)) }

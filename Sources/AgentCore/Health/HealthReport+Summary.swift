@@ -38,6 +38,7 @@ extension HealthReport {
         lines.append(backlog)
         lines.append("Dropped:     \(buffer.droppedTotal) rows")
         lines.append("Quarantined: \(buffer.quarantinedTotal) rows")
+        if let recovery = buffer.startRecovery { lines.append("At start:    \(recovery)") }
 
         if tables.isEmpty {
             lines.append("Tables:      none")

@@ -107,11 +107,18 @@ public struct HealthReport: Sendable, Hashable {
         public var droppedTotal: Int
         /// `quarantined_total`: rows moved to the quarantine since the process started.
         public var quarantinedTotal: Int
+        /// `lost_at_start` (additive): rows this start found lost to damaged or missing state
+        /// files (an upper bound where the damage hides the exact figure); 0 normally.
+        public var lostAtStart: Int
+        /// `start_recovery` (additive): what this start found and did about it, nil normally.
+        public var startRecovery: String?
 
         public init(
             rows: Int, bytes: Int, maxBytes: Int, fillRatio: Double, oldestAgeSeconds: Int,
-            droppedTotal: Int, quarantinedTotal: Int
+            droppedTotal: Int, quarantinedTotal: Int, lostAtStart: Int = 0, startRecovery: String? = nil
         ) {
+            self.lostAtStart = lostAtStart
+            self.startRecovery = startRecovery
             self.rows = rows
             self.bytes = bytes
             self.maxBytes = maxBytes

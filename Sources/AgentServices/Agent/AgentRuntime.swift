@@ -249,9 +249,20 @@ public final class AgentRuntime: Sendable {
             intakeJournal: ownsDataDirectory)
         do {
             let (ring, report) = try ReadingRing.open(ringConfiguration)
-            if let moved = report.movedAsideTo {
+            if let moved = report.movedAsideTo, let salvage = report.salvage {
+                logger.error("buffer file was damaged: the readable rows were copied into a new buffer and the damaged file moved aside", metadata: [
+                    "moved_to": "\(moved)", "reason": "\(report.corruptionReason ?? "")",
+                    "rows_kept": "\(salvage.rowsKept)", "rows_lost": "\(salvage.rowsLost.map(String.init) ?? "unknown")",
+                    "quarantine_kept": "\(salvage.quarantineKept)",
+                ])
+            } else if let moved = report.movedAsideTo {
                 logger.error("buffer file was unreadable and has been moved aside; starting with an empty buffer", metadata: [
                     "moved_to": "\(moved)", "reason": "\(report.corruptionReason ?? "")",
+                ])
+            }
+            if let missing = report.missing {
+                logger.error("the buffer holds less than the previous run left behind", metadata: [
+                    "rows_lost": "\(missing.exact ? "" : "up to ")\(missing.rows)", "detail": "\(missing.detail)",
                 ])
             }
             if report.journalRecordsReplayed > 0 {

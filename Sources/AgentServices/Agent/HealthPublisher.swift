@@ -110,7 +110,7 @@ final class HealthPublisher: Sendable {
                     connected: connected, lastAckAt: lastAck.map { $0 / 1_000_000 },
                     offlineForSeconds: connected ? 0 : Int(max(0, now - (downSince ?? now)) / 1_000_000),
                     reconnectsTotal: statuses.reduce(0) { $0 + $1.reconnects }, lastError: connected ? nil : lastError),
-                buffer: Self.buffer(stats, maxBytes: configuration.buffer.maxBytes),
+                buffer: Self.buffer(stats, maxBytes: configuration.buffer.maxBytes, losses: ring.openReport.losses),
                 tables: Self.tables(stats, previous: history.previous, names: tableNames,
                                     interval: configuration.health.interval),
                 version: AgentRuntime.version)
@@ -161,14 +161,15 @@ final class HealthPublisher: Sendable {
         }
     }
 
-    private static func buffer(_ stats: RingStats?, maxBytes: Int64) -> HealthReport.BufferStatus {
+    private static func buffer(_ stats: RingStats?, maxBytes: Int64, losses: (rows: Int, summary: String)?) -> HealthReport.BufferStatus {
         guard let stats else {
-            return .init(rows: 0, bytes: 0, maxBytes: Int(maxBytes), fillRatio: 0, oldestAgeSeconds: 0, droppedTotal: 0, quarantinedTotal: 0)
+            return .init(rows: 0, bytes: 0, maxBytes: Int(maxBytes), fillRatio: 0, oldestAgeSeconds: 0, droppedTotal: 0, quarantinedTotal: 0,
+                         lostAtStart: losses?.rows ?? 0, startRecovery: losses?.summary)
         }
         return .init(
             rows: stats.rows, bytes: Int(stats.bytesOnDisk), maxBytes: Int(stats.maxBytes), fillRatio: stats.fillRatio,
             oldestAgeSeconds: Int(stats.oldestAgeSeconds ?? 0), droppedTotal: Int(stats.droppedTotal),
-            quarantinedTotal: Int(stats.quarantinedTotal))
+            quarantinedTotal: Int(stats.quarantinedTotal), lostAtStart: losses?.rows ?? 0, startRecovery: losses?.summary)
     }
 
     private static func tables(

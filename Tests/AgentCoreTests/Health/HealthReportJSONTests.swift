@@ -11,7 +11,7 @@ import Testing
                 + #""reconnects_total":4,"last_error":"UNAVAILABLE: connection refused"}"#))
         #expect(json.contains(
             #""buffer":{"rows":40312,"bytes":8123456,"max_bytes":536870912,"fill_ratio":0.015,"oldest_age_s":311,"#
-                + #""dropped_total":0,"quarantined_total":2}"#))
+                + #""dropped_total":0,"quarantined_total":2,"lost_at_start":0,"start_recovery":null}"#))
         #expect(json.contains(
             #""tables":[{"name":"main.iot.readings","rows":40312,"acked_total":998877,"rate_per_s":1500.0,"#))
         #expect(json.hasSuffix(#"],"version":"0.1.0"}"#))
@@ -42,6 +42,8 @@ import Testing
             report.zerobus.lastError = "quote \" backslash \\ newline \n emoji 🚀 nul \u{0}"
             report.tables.append(.init(name: "main.iot.\"odd\"", rows: 0, ackedTotal: 0, ratePerSecond: 0.125))
             report.gatewayID = "gw ü"
+            report.buffer.lostAtStart = 318
+            report.buffer.startRecovery = "damaged buffer file salvaged: 19682 rows kept, 318 lost"
             return report
         }(),
         {
