@@ -36,12 +36,15 @@ def test_malformed_payloads_are_quarantined_and_valid_ones_flow(stack):
     assert all(e["kind"] == "unmappable" and e["table"] == READINGS and e["topic"] == TOPIC for e in entries)
     assert all(e["reason"] for e in entries), entries
     by_size = {e["payload_bytes"]: e["reason"] for e in entries}
-    # Every payload is kept as it came (the large one too), with its own reason.
-    assert set(by_size) == {len(p) for p in POISON.values()}, by_size
-    print("\n".join(f"{name}: {by_size[len(p)]}" for name, p in POISON.items()))
+    # Every payload is kept as it came, with its own reason; one too large for the quarantine's
+    # share (1/8 of its bound) as its first 64 KiB, and the reason says so.
+    kept = {name: (65536 if len(p) > 4 << 20 else len(p)) for name, p in POISON.items()}
+    assert set(by_size) == set(kept.values()), by_size
+    assert f"payload of {len(POISON['too-large'])} bytes; only its first 65536 bytes are kept" in by_size[65536]
+    print("\n".join(f"{name}: {by_size[kept[name]]}" for name in POISON))
     assert "value" in by_size[len(POISON["wrong-type"])]
     assert "empty" in by_size[0].lower()
-    assert "large" in by_size[len(POISON["too-large"])].lower() or "limit" in by_size[len(POISON["too-large"])]
+    assert "large" in by_size[65536].lower() or "limit" in by_size[65536]
     health = wait_for(lambda: (h := agent.health()) and h["buffer"]["quarantined_total"] == len(POISON) and h, 10,
                       "quarantined_total counts them", stack.diagnostics)
     assert health["tables"][0]["quarantined_total"] == len(POISON)
