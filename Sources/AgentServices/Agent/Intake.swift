@@ -39,6 +39,8 @@ final class Intake: Sendable {
         var counters = Counters()
         /// Rows of messages taken while the ring was full (pause mode): written first when room returns.
         var held: [NewRow] = []
+        /// One warning per quarantined payload would let a junk flood flood the log too.
+        var quarantineLog = LogRateLimit()
         /// Identifies the current MQTT connection for `Delivery` marks (connect time, µs).
         var connectionEpoch: Int64 = 0
     }
@@ -133,8 +135,15 @@ final class Intake: Sendable {
     }
 
     private func quarantine(_ message: MQTTMessage, table: String, reason: String, receivedAt: Int64) {
-        state.withLock { $0.counters.quarantined += 1 }
-        logger.warning("payload quarantined", metadata: ["table": "\(table)", "topic": "\(message.topic)", "reason": "\(reason)"])
+        let suppressed = state.withLock { state -> Int? in
+            state.counters.quarantined += 1
+            return state.quarantineLog.admit()
+        }
+        if let suppressed {
+            var metadata: Logger.Metadata = ["table": "\(table)", "topic": "\(message.topic)", "reason": "\(reason)"]
+            if suppressed > 0 { metadata["not_logged_since_last"] = "\(suppressed)" }
+            logger.warning("payload quarantined", metadata: metadata)
+        }
         do {
             _ = try ring.quarantineUnmappable(
                 table: table, topic: message.topic, payload: message.payload, reason: reason, receivedAt: receivedAt)
