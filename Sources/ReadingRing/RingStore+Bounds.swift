@@ -29,7 +29,9 @@ extension RingStore {
         }
 
         // 3. The quarantine within its own bound (a lowered bound, or entries from before).
-        report.quarantineDropped += try write { try enforceQuarantineBound() }
+        if mirror.quarantineRows > configuration.quarantineMaxEntries || mirror.quarantineBytes > configuration.quarantineBudgetBytes {
+            report.quarantineDropped += try write { try enforceQuarantineBound() }
+        }
 
         // 4. Give free pages back to the file system, keeping a small reserve for new rows.
         //    Each incremental_vacuum relocates at most `stepPages` pages (plus parents and
