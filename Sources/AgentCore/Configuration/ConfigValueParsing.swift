@@ -83,6 +83,9 @@ enum ConfigValueParsing {
         if rest.contains("@") { return .failure(.credentialsInURL) }
         if rest.contains("/") || rest.contains("?") || rest.contains("#") { return .failure(.hasPath) }
         guard let hostPort = hostAndPort(rest, defaultPort: known.defaultPort) else { return .failure(.badHost) }
+        // Port 0 means "any port" to bind, but nothing can be reached on it: refused here, not
+        // as a connection error after start-up.
+        if hostPort.port == 0 { return .failure(.portZero) }
         return .success(ServiceAddress(url: text, useTLS: known.useTLS, host: hostPort.host, port: hostPort.port))
     }
 
@@ -92,6 +95,7 @@ enum ConfigValueParsing {
         case credentialsInURL
         case hasPath
         case badHost
+        case portZero
     }
 
     /// `host:port`, `[v6]:port`, or `host` alone when `defaultPort` is given. Ports 0…65535.
