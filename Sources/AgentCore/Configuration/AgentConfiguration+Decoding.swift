@@ -81,6 +81,10 @@ extension AgentConfiguration {
         let keepAlive = reader.integer("keepalive_s", default: 30, range: 5...65_535)
         let username = reader.optionalString("username")
         let password = reader.optionalString("password")
+        if let username, let problem = mqttStringProblem(username) { reader.report("username", problem) }
+        if let password, password.utf8.count > 65_535 {
+            reader.report("password", "is \(password.utf8.count) bytes long; MQTT allows at most 65535")
+        }
         if password != nil && username == nil {
             reader.report("password", "set mqtt.username as well" + reader.unsetVariablesNote("username"))
         }

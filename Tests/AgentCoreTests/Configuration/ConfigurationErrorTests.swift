@@ -164,6 +164,8 @@ import Testing
         #expect(specErrors { $0.update("mqtt", "client_id", .string(String(repeating: "c", count: 65_535))) } == [])
         #expect(specErrors { $0.update("mqtt", "client_id", "gw\u{1}1") }
             == ["agent.toml:7: mqtt.client_id: must not contain control characters"])
+        #expect(specErrors { $0.update("mqtt", "username", "op\u{85}") }
+            == ["agent.toml:11: mqtt.username: must not contain control characters"])
     }
 
     @Test func missingSectionHasNoLine() {
