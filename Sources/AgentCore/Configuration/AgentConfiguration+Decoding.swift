@@ -26,6 +26,12 @@ extension AgentConfiguration {
         let retry = Self.decodeRetry(reader.section("retry"))
         let health = Self.decodeHealth(reader.section("health"), gatewayID: agent.gatewayID)
         let tables = TableConfiguration.decodeAll(reader, required: requireTables)
+        if let healthTable = health.table, let index = tables.firstIndex(where: { $0.name == healthTable }) {
+            // Two uplinks with different schemas would feed one table: every batch of one of them
+            // would be rejected and quarantined.
+            diagnostics.report("health.table", at: root["health"]?.value.tableValue?["table"]?.position,
+                               "\(healthTable) is also a data table (table[\(index)]); health rows need a table of their own")
+        }
         reader.finish()
         if !diagnostics.errors.isEmpty { throw ConfigErrors(diagnostics.sortedErrors) }
         self.init(agent: agent, mqtt: mqtt, zerobus: zerobus, buffer: buffer, retry: retry, health: health, tables: tables)

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Parsers for the value formats of agent.toml (sizes, durations, URLs, host:port, table names).
 /// Pure functions returning nil on bad input; callers word the error.
 enum ConfigValueParsing {
@@ -110,7 +116,8 @@ enum ConfigValueParsing {
                 guard after.hasPrefix(":") else { return nil }
                 portText = after.dropFirst()
             }
-            guard !host.isEmpty, host.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }) else { return nil }
+            guard !host.isEmpty, host.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }),
+                  HealthListenAddress.isNumeric(host, family: AF_INET6) else { return nil }
         } else {
             if let colon = text.lastIndex(of: ":") {
                 host = text[..<colon]

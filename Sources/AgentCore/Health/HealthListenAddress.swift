@@ -77,7 +77,7 @@ public struct HealthListenAddress: Sendable, Hashable, CustomStringConvertible {
     /// accepts is exactly what `run` can bind: a hand-written check let "01.1.1.1" through
     /// (inet_pton refuses leading zeros, which some tools read as octal) and the agent then
     /// failed at start-up.
-    private static func isNumeric(_ text: Substring, family: Int32) -> Bool {
+    static func isNumeric(_ text: Substring, family: Int32) -> Bool {
         var storage = in6_addr()  // large enough for either family
         return inet_pton(family, String(text), &storage) == 1
     }

@@ -135,6 +135,9 @@ import Testing
         // Port 0 parsed, and every connection then failed after start-up.
         #expect(specErrors { $0.update("zerobus", "endpoint", "https://1.zerobus.example.com:0") }
             == ["agent.toml:15: zerobus.endpoint: port 0 cannot be connected to; use 1 to 65535"])
+        #expect(specErrors { $0.update("zerobus", "endpoint", "https://[:::1]:443") }
+            == ["agent.toml:15: zerobus.endpoint: invalid host or port"])
+        #expect(specErrors { $0.update("zerobus", "endpoint", "https://[fd00::1]:443") } == [])
         #expect(specErrors { $0.update("mqtt", "url", "mqtt://broker:0") }
             == ["agent.toml:6: mqtt.url: port 0 cannot be connected to; use 1 to 65535"])
         #expect(specErrors { $0.update("mqtt", "ca_file", "/etc/ca.pem") }
@@ -166,6 +169,13 @@ import Testing
             == ["agent.toml:7: mqtt.client_id: must not contain control characters"])
         #expect(specErrors { $0.update("mqtt", "username", "op\u{85}") }
             == ["agent.toml:11: mqtt.username: must not contain control characters"])
+    }
+
+    /// Health rows and data rows have different schemas: one table cannot take both.
+    @Test func healthTableMustNotBeADataTable() {
+        #expect(specErrors { $0.update("health", "table", "main.iot.readings") }
+            == ["agent.toml:33: health.table: main.iot.readings is also a data table (table[0]); health rows need a table of their own"])
+        #expect(specErrors { $0.update("health", "table", "main.iot.health") } == [])
     }
 
     @Test func missingSectionHasNoLine() {
