@@ -43,7 +43,7 @@ struct ConfigOption: ParsableArguments {
         do {
             return try AgentConfiguration.load(
                 path: config, environment: AgentConfiguration.processEnvironment(), requireTables: requireTables,
-                checkFiles: checkFiles)
+                checkFiles: checkFiles, parseCertificates: AgentRuntime.certificateFileProblem)
         } catch {
             for problem in error.errors { Output.error(problem.description) }
             throw ExitCode(2)

@@ -40,6 +40,10 @@ CASES = [
      r"^http_listen =", "health.http_listen", "not a numeric IPv4 address"),
     ("garbage zerobus.ca_file", lambda s: {"zerobus": {"ca_file": str(file_in(s, "ca.pem", "<html>oops</html>"))}},
      r"^ca_file =", "zerobus.ca_file", "no PEM certificate"),
+    ("well-formed PEM that is no certificate",
+     lambda s: {"zerobus": {"ca_file": str(file_in(s, "ca.pem", "-----BEGIN CERTIFICATE-----\nMAMCAQA=\n"
+                                                            "-----END CERTIFICATE-----\n"))}},
+     r"^ca_file =", "zerobus.ca_file", "X509"),
     ("max_bytes below one maximum-size row", lambda s: {"buffer": {"max_bytes": "8MiB"}},
      r"^max_bytes =", "buffer.max_bytes", "at least 40 MiB"),
 ]

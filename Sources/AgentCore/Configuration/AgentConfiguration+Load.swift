@@ -15,12 +15,15 @@ extension AgentConfiguration {
     ///   - checkFiles: also check what `run` needs from the file system at start-up (data
     ///     directory, TLS files, descriptors; see `ConfigFileChecks`), reported by key and line.
     ///     Done once the file itself is valid, as the checks need its values.
+    ///   - parseCertificates: with `checkFiles`, a full parse of a certificate file (a TLS library's
+    ///     verdict: nil = usable), after AgentCore's own structural check; AgentCore has none.
     public static func load(
         path: String,
         environment: [String: String],
         hostName: String? = nil,
         requireTables: Bool = true,
-        checkFiles: Bool = false
+        checkFiles: Bool = false,
+        parseCertificates: ((String) -> String?)? = nil
     ) throws(ConfigErrors) -> AgentConfiguration {
         let bytes: [UInt8]
         do {
@@ -45,7 +48,9 @@ extension AgentConfiguration {
         )
         if checkFiles {
             let diagnostics = ConfigDiagnostics(file: path, environment: environment)
-            ConfigFileChecks(configuration: configuration, root: root, diagnostics: diagnostics).run()
+            ConfigFileChecks(
+                configuration: configuration, root: root, diagnostics: diagnostics, parseCertificates: parseCertificates
+            ).run()
             if !diagnostics.errors.isEmpty { throw ConfigErrors(diagnostics.sortedErrors) }
         }
         return configuration

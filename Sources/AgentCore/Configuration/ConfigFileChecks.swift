@@ -13,6 +13,8 @@ struct ConfigFileChecks {
     let configuration: AgentConfiguration
     let root: TOMLTable
     let diagnostics: ConfigDiagnostics
+    /// A TLS library's parse of a certificate file (see `AgentConfiguration.load`).
+    var parseCertificates: ((String) -> String?)?
 
     func run() {
         checkDataDirectory()
@@ -71,7 +73,9 @@ struct ConfigFileChecks {
     /// would otherwise fail every connection later, with the error only in the log.
     private func checkCertificates(_ path: String?, at key: [String]) {
         guard let path, let bytes = readRegularFile(path, at: key) else { return }
-        if let problem = PEMCertificates.problem(in: bytes) { report(key, "\(path): \(problem)") }
+        if let problem = PEMCertificates.problem(in: bytes) ?? parseCertificates?(path) {
+            report(key, "\(path): \(problem)")
+        }
     }
 
     private func readRegularFile(_ path: String, at key: [String]) -> [UInt8]? {
