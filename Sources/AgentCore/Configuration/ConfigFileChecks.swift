@@ -41,6 +41,7 @@ struct ConfigFileChecks {
             if access(path, W_OK | X_OK) != 0 {
                 report(key, "\(path): not writable by uid \(getuid()): \(AgentConfiguration.errorText(errno))")
             }
+            checkRingFiles(in: path)
             return
         }
         // ENOTDIR: some ancestor is not a directory; the walk below names it.
@@ -59,6 +60,17 @@ struct ConfigFileChecks {
         }
         if access(ancestor, W_OK | X_OK) != 0 {
             report(key, "cannot create \(path): \(ancestor) is not writable by uid \(getuid())")
+        }
+    }
+
+    /// The ring's files, where they exist, must be regular files: SQLite opening a FIFO named
+    /// buffer.db blocked `run` for good (SIGTERM included), a directory failed it.
+    private func checkRingFiles(in directory: String) {
+        for name in ["buffer.db", "buffer.db-wal", "buffer.db-shm", "agent.lock"] {
+            let file = directory + "/" + name
+            var status = stat()
+            guard stat(file, &status) == 0, (status.st_mode & S_IFMT) != S_IFREG else { continue }
+            report(["agent", "data_dir"], "\(file) is \(AgentConfiguration.fileTypeName(status.st_mode)); the ring needs a regular file there")
         }
     }
 

@@ -53,6 +53,19 @@ import Testing
             == ["\(path):3: agent.data_dir: cannot create \(file)/sub: \(file) is a regular file"])
     }
 
+    /// A FIFO named buffer.db hung `run` in SQLite's open (SIGTERM included).
+    @Test func ringFilesThatAreNotRegularFilesAreReported() {
+        let scratch = Scratch()
+        defer { scratch.remove() }
+        mkfifo(scratch.path + "/buffer.db", 0o600)
+        mkdir(scratch.path + "/agent.lock", 0o700)
+        let path = scratch.path + "/agent.toml"
+        #expect(errors(config(dataDir: scratch.path), in: scratch) == [
+            "\(path):3: agent.data_dir: \(scratch.path)/buffer.db is a FIFO; the ring needs a regular file there",
+            "\(path):3: agent.data_dir: \(scratch.path)/agent.lock is a directory; the ring needs a regular file there",
+        ])
+    }
+
     /// A data directory on another disk, linked into place, is a normal setup.
     @Test func dataDirectoryThatIsASymlinkToADirectoryPasses() {
         let scratch = Scratch()
