@@ -27,8 +27,8 @@ extension AgentConfiguration {
         let health = Self.decodeHealth(reader.section("health"), gatewayID: agent.gatewayID)
         let tables = TableConfiguration.decodeAll(reader, required: requireTables)
         if let healthTable = health.table, let index = tables.firstIndex(where: { $0.name == healthTable }) {
-            // Two uplinks with different schemas would feed one table: every batch of one of them
-            // would be rejected and quarantined.
+            // The ring and the server know rows by table name: health rows and data rows, with
+            // different schemas, would be mixed in one table and one of the two rejected.
             diagnostics.report("health.table", at: root["health"]?.value.tableValue?["table"]?.position,
                                "\(healthTable) is also a data table (table[\(index)]); health rows need a table of their own")
         }

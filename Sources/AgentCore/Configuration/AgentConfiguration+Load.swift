@@ -15,8 +15,8 @@ extension AgentConfiguration {
     ///   - checkFiles: also check what `run` needs from the file system at start-up (data
     ///     directory, TLS files, descriptors; see `ConfigFileChecks`), reported by key and line.
     ///     Done once the file itself is valid, as the checks need its values.
-    ///   - parseCertificates: with `checkFiles`, a full parse of a certificate file (a TLS library's
-    ///     verdict: nil = usable), after AgentCore's own structural check; AgentCore has none.
+    ///   - parseCertificates: with `checkFiles`, a TLS library's parse of a certificate file (nil =
+    ///     usable), run after AgentCore's own structural check; AgentCore links no TLS library.
     public static func load(
         path: String,
         environment: [String: String],
