@@ -7,11 +7,20 @@ extension ColumnType {
     /// (→ `timestamp`), `varchar(n)`/`char(n)`/`variant` (→ `string`, the way Databricks'
     /// proto generator maps them). Struct fields may be backquoted, the colon after the name
     /// is optional, `NOT NULL` makes the field non-nullable and `COMMENT '…'` is ignored.
-    /// `decimal` and other types without a Zerobus protobuf mapping are rejected.
+    /// `decimal` and other types without a Zerobus protobuf mapping are rejected, and so are types
+    /// nested deeper than `ColumnType.maximumNesting`.
     public init(parsing text: String) throws(ColumnTypeParseError) {
         var parser = ColumnTypeParser(text: text)
         self = try parser.parseWhole()
     }
+}
+
+extension ColumnType {
+    /// Deepest nesting of `array<`, `map<` and `struct<` accepted. The parser recurses once per
+    /// level, so an unbounded depth let a hostile or mistyped type text overflow the stack. 64 is
+    /// what `JSONParser.defaultMaxDepth` lets a payload carry, so a deeper column could never be
+    /// filled from JSON anyway; it is also well inside protobuf's usual 100-level decoding limit.
+    public static let maximumNesting = 64
 }
 
 /// Recursive-descent parser over the characters of one type text.
@@ -19,6 +28,8 @@ struct ColumnTypeParser {
     private let text: String
     private let chars: [Character]
     private var index = 0
+    /// `array<`/`map<`/`struct<` levels open at `index`.
+    private var depth = 0
 
     init(text: String) {
         self.text = text
@@ -57,11 +68,15 @@ struct ColumnTypeParser {
         case "date": return .date
         case "timestamp", "timestamp_ntz", "timestamp_ltz": return .timestamp
         case "array":
+            try enterNested(start: start)
+            defer { depth -= 1 }
             try expect("<", after: "array")
             let element = try parseType()
             try expect(">", after: "the array element type")
             return .array(element)
         case "map":
+            try enterNested(start: start)
+            defer { depth -= 1 }
             try expect("<", after: "map")
             let key = try parseType()
             try expect(",", after: "the map key type")
@@ -69,6 +84,8 @@ struct ColumnTypeParser {
             try expect(">", after: "the map value type")
             return .map(key: key, value: value)
         case "struct":
+            try enterNested(start: start)
+            defer { depth -= 1 }
             try expect("<", after: "struct")
             return .struct(try parseStructFields())
         case "decimal", "dec", "numeric":
@@ -81,6 +98,13 @@ struct ColumnTypeParser {
             throw error("unsupported type '\(word)': no Zerobus protobuf mapping", at: start)
         default:
             throw error("unknown type '\(word)'", at: start)
+        }
+    }
+
+    private mutating func enterNested(start: Int) throws(ColumnTypeParseError) {
+        depth += 1
+        if depth > ColumnType.maximumNesting {
+            throw error("types nested more than \(ColumnType.maximumNesting) levels deep are not supported", at: start)
         }
     }
 

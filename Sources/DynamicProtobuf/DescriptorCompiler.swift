@@ -130,6 +130,12 @@ struct DescriptorCompiler {
         guard !inProgress.contains(fullName) else {
             throw DescriptorError("\(path): recursive message type '\(fullName)' is not supported")
         }
+        // A descriptor file can chain thousands of message types; compiling recursed once per
+        // level and a 3000-deep chain crashed check-config (SIGSEGV). The limit is the one for
+        // column types, so every table a `columns` block can declare still compiles.
+        guard inProgress.count <= ColumnType.maximumNesting else {
+            throw DescriptorError("\(path): messages nested more than \(ColumnType.maximumNesting) levels deep are not supported")
+        }
         guard case .message(let proto)? = index[fullName] else {
             throw DescriptorError("\(path): message type '\(fullName)' not found")
         }

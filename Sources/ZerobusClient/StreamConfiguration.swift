@@ -29,6 +29,10 @@ public struct StreamConfiguration: Sendable {
     /// Upper bound on honouring a CloseStreamSignal's duration; `nil` honours the server's.
     public var maxPauseOnCloseSignal: Duration? = nil
     public var recovery: RecoveryPolicy = RecoveryPolicy()
+    /// Called with the error of every failed attempt to open an RPC (the first one included),
+    /// before the next attempt. With `recovery` retrying, `createStream` does not return while
+    /// the server is unreachable, so this is how a caller can show why (health's `last_error`).
+    public var onOpenAttemptFailed: (@Sendable (ZerobusError) -> Void)? = nil
     /// Summed record bytes allowed in one ingest call: the server's 10 MiB minus envelope room.
     public var maxRequestBytes: Int = StreamConfiguration.serverRequestLimit - 64 * 1024
     public static let serverRequestLimit = 10 * 1024 * 1024

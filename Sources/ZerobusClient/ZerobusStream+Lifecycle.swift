@@ -30,6 +30,7 @@ extension ZerobusStream {
                 return
             } catch let error as ZerobusError {
                 statistics.lastError = error.description
+                configuration.onOpenAttemptFailed?(error)
                 failures += 1
                 if error.isAuthRejection && !authRetried {
                     authRetried = true

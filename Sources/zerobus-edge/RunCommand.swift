@@ -18,7 +18,7 @@ extension ZerobusEdge {
                 Output.error("cannot install signal handling: \(error)")
                 throw ExitCode(1)
             }
-            let configuration = try options.load()
+            let configuration = try options.load(checkFiles: true)
             LoggingBootstrap.configure(level: LoggingBootstrap.level(named: configuration.agent.logLevel.rawValue) ?? .info)
             let logger = Logger(label: "zerobus-edge")
             do {
@@ -38,7 +38,7 @@ extension ZerobusEdge {
         @OptionGroup var options: ConfigOption
 
         func run() throws {
-            let configuration = try options.load()
+            let configuration = try options.load(checkFiles: true)
             do {
                 try AgentRuntime.validateTables(configuration)
                 try AgentRuntime.validateReferencedFiles(configuration)

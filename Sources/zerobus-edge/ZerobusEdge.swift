@@ -35,11 +35,15 @@ struct ConfigOption: ParsableArguments {
     var config: String = AgentConfiguration.defaultPath
 
     /// Loads and validates the configuration; prints every problem and exits 2 on error.
-    /// - Parameter requireTables: false for commands that need only the connection settings.
-    func load(requireTables: Bool = true) throws -> AgentConfiguration {
+    /// - Parameters:
+    ///   - requireTables: false for commands that need only the connection settings.
+    ///   - checkFiles: also check the data directory, TLS files and descriptors (`run`,
+    ///     `check-config`), so start-up problems are named by key and line.
+    func load(requireTables: Bool = true, checkFiles: Bool = false) throws -> AgentConfiguration {
         do {
             return try AgentConfiguration.load(
-                path: config, environment: AgentConfiguration.processEnvironment(), requireTables: requireTables)
+                path: config, environment: AgentConfiguration.processEnvironment(), requireTables: requireTables,
+                checkFiles: checkFiles, parseCertificates: AgentRuntime.certificateFileProblem)
         } catch {
             for problem in error.errors { Output.error(problem.description) }
             throw ExitCode(2)

@@ -1,18 +1,21 @@
-"""A tiny buffer.max_bytes with the cloud down: bounded disk, counted drops, the newest rows kept."""
+"""The smallest buffer.max_bytes with the cloud down: bounded disk, counted drops, the newest rows kept."""
 
 import threading
 import time
 from pathlib import Path
 
-from agent_stack import Publisher, wait_for
+from agent_stack import READING_COLUMNS, Publisher, TableSpec, wait_for
 from conftest import READINGS, assert_complete, reading_rows
 
-MAX_BYTES = 1024 * 1024  # the smallest allowed
+MAX_BYTES = 40 * 1024 * 1024  # the smallest allowed (4 x the largest accepted payload)
 SHM_SLACK = 32 * 1024  # README: the -shm index is not counted
-TOTAL = 15_000  # about three times what fits
-# A full 1 MiB ring takes messages far slower than a roomy one (trims and checkpoints of its
-# 128 KiB WAL budget: ~1.4k/s in a debug build here): deadlines leave room for that.
-INTAKE_S = 90
+# Rows padded to ~16 KiB by a constant column, so that three ring-fulls take thousands of
+# readings rather than millions: about 1900 rows fit the ring's page budget.
+PAD_COLUMN = '{ name = "pad", type = "string", from = { const = "%s" } }' % ("p" * 16_000)
+TOTAL = 6_000  # about three times what fits
+# A full ring takes messages slower than a roomy one (trims and checkpoints): deadlines leave
+# room for that in a debug build on a busy machine.
+INTAKE_S = 120
 
 
 class DiskSampler(threading.Thread):
@@ -37,9 +40,10 @@ class DiskSampler(threading.Thread):
 
 
 def publish_into_tiny_ring(stack, on_full: str):
-    """The cloud down from the start, a 1 MiB ring, TOTAL readings at 3000/s while the disk is sampled."""
+    """The cloud down from the start, a 40 MiB ring, TOTAL padded readings at 3000/s while the disk is sampled."""
     stack.emulator.stop()
-    stack.configure(sections={"buffer": {"max_bytes": "1MiB", "on_full": on_full}})
+    stack.configure(tables=[TableSpec(READINGS, ["sensors/+/+"], columns=READING_COLUMNS + [PAD_COLUMN])],
+                    sections={"buffer": {"max_bytes": "40MiB", "on_full": on_full}})
     agent = stack.agent().start()
     sampler = DiskSampler(stack.work / "data")
     sampler.start()

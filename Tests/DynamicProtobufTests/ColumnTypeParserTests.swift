@@ -79,4 +79,32 @@ import Testing
             (error as? ColumnTypeParseError)?.description == message
         }
     }
+
+    /// 100k nested arrays (or 20k nested structs) overflowed the stack of the recursive parser
+    /// (SIGSEGV in check-config); now the nesting is limited and the error says where.
+    @Test func parse_whenNestedTooDeep_failsInsteadOfCrashing() {
+        let arrays = String(repeating: "array<", count: 100_000) + "int" + String(repeating: ">", count: 100_000)
+        let structs = String(repeating: "struct<a:", count: 20_000) + "int" + String(repeating: ">", count: 20_000)
+        let limit = ColumnType.maximumNesting
+        for (text, column) in [(arrays, 6 * limit + 1), (structs, 9 * limit + 1)] {
+            #expect {
+                try ColumnType(parsing: text)
+            } throws: { error in
+                let parseError = error as? ColumnTypeParseError
+                return parseError?.reason == "types nested more than 64 levels deep are not supported"
+                    && parseError?.column == column
+            }
+        }
+    }
+
+    @Test func parse_atTheNestingLimit_succeeds() throws {
+        let limit = ColumnType.maximumNesting
+        let text = String(repeating: "array<", count: limit - 1) + "map<string,int>" + String(repeating: ">", count: limit - 1)
+        var type = try ColumnType(parsing: text)
+        for _ in 1..<limit {
+            guard case .array(let element) = type else { Issue.record("expected an array"); return }
+            type = element
+        }
+        #expect(type == .map(key: .string, value: .int))
+    }
 }

@@ -141,4 +141,25 @@ import Testing
             try MessageDescriptor(descriptorProto: proto, package: "")
         }
     }
+
+    /// A chain of message types as deep as a descriptor file may make it (a 3000-deep chain
+    /// crashed the recursive compiler); a struct column at the type-nesting limit still compiles.
+    @Test func init_whenMessagesNestTooDeep_isRejected() throws {
+        func chain(_ depth: Int) -> Google_Protobuf_DescriptorProto {
+            let nested = (0..<depth).map { level in
+                level == depth - 1
+                    ? F.message("M\(level)", [F.field("v", 1, .int32)])
+                    : F.message("M\(level)", [F.field("f", 1, .message, typeName: ".Row.M\(level + 1)")])
+            }
+            return F.message("Row", [F.field("f", 1, .message, typeName: ".Row.M0")], nested: nested)
+        }
+        let limit = ColumnType.maximumNesting
+        _ = try MessageDescriptor(descriptorProto: chain(limit), package: "")
+        let path = Array(repeating: "f", count: limit + 1).joined(separator: ".")
+        #expect(throws: DescriptorError("\(path): messages nested more than 64 levels deep are not supported")) {
+            try MessageDescriptor(descriptorProto: chain(3000), package: "")
+        }
+        let deepStruct = String(repeating: "struct<a:", count: limit) + "int" + String(repeating: ">", count: limit)
+        _ = try MessageDescriptor(schema: TableSchema(tableName: "t", columns: [Column(name: "c", type: try ColumnType(parsing: deepStruct))]))
+    }
 }

@@ -26,6 +26,12 @@ extension AgentConfiguration {
         let retry = Self.decodeRetry(reader.section("retry"))
         let health = Self.decodeHealth(reader.section("health"), gatewayID: agent.gatewayID)
         let tables = TableConfiguration.decodeAll(reader, required: requireTables)
+        if let healthTable = health.table, let index = tables.firstIndex(where: { $0.name == healthTable }) {
+            // The ring and the server know rows by table name: health rows and data rows, with
+            // different schemas, would be mixed in one table and one of the two rejected.
+            diagnostics.report("health.table", at: root["health"]?.value.tableValue?["table"]?.position,
+                               "\(healthTable) is also a data table (table[\(index)]); health rows need a table of their own")
+        }
         reader.finish()
         if !diagnostics.errors.isEmpty { throw ConfigErrors(diagnostics.sortedErrors) }
         self.init(agent: agent, mqtt: mqtt, zerobus: zerobus, buffer: buffer, retry: retry, health: health, tables: tables)
@@ -72,6 +78,7 @@ extension AgentConfiguration {
         }
         let clientID = reader.string("client_id", default: "zerobus-edge-\(gatewayID)")
         if clientID.isEmpty { reader.report("client_id", "must not be empty (a persistent session needs a fixed client id)") }
+        if let problem = mqttStringProblem(clientID) { reader.report("client_id", problem) }
         let cleanSession = reader.bool("clean_session", default: false)
         let qos = reader.integer(
             "qos", default: 1, range: 1...2,
@@ -80,6 +87,10 @@ extension AgentConfiguration {
         let keepAlive = reader.integer("keepalive_s", default: 30, range: 5...65_535)
         let username = reader.optionalString("username")
         let password = reader.optionalString("password")
+        if let username, let problem = mqttStringProblem(username) { reader.report("username", problem) }
+        if let password, password.utf8.count > 65_535 {
+            reader.report("password", "is \(password.utf8.count) bytes long; MQTT allows at most 65535")
+        }
         if password != nil && username == nil {
             reader.report("password", "set mqtt.username as well" + reader.unsetVariablesNote("username"))
         }
@@ -100,6 +111,16 @@ extension AgentConfiguration {
             keepAliveSeconds: Int(keepAlive), username: username, password: password,
             caFile: caFile, certFile: certFile, keyFile: keyFile
         )
+    }
+
+    /// Why libmosquitto would refuse `text` as an MQTT string (it then fails at start-up, not
+    /// here): MQTT strings carry a 16-bit length, and mosquitto rejects control characters.
+    static func mqttStringProblem(_ text: String) -> String? {
+        if text.utf8.count > 65_535 { return "is \(text.utf8.count) bytes long; MQTT allows at most 65535" }
+        if text.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) {
+            return "must not contain control characters"
+        }
+        return nil
     }
 
     private static func decodeZerobus(_ reader: TableReader) -> Zerobus {
@@ -144,7 +165,13 @@ extension AgentConfiguration {
     }
 
     private static func decodeBuffer(_ reader: TableReader) -> Buffer {
-        let maxBytes = reader.byteSize("max_bytes", default: 512 << 20, range: (1 << 20)...Int64.max)
+        var maxBytes = reader.byteSize("max_bytes", default: 512 << 20, range: 1...Int64.max)
+        if maxBytes < Buffer.minimumMaxBytes {
+            reader.report("max_bytes", "must be at least \(ConfigValueParsing.formatBytes(Buffer.minimumMaxBytes)), "
+                + "got \(ConfigValueParsing.formatBytes(maxBytes)) (4 × the largest accepted payload, "
+                + "\(ConfigValueParsing.formatBytes(Int64(RowMapper.defaultMaxPayloadBytes))))")
+            maxBytes = Buffer.minimumMaxBytes
+        }
         let maxAge = reader.duration("max_age", default: .seconds(7 * 86_400), minimum: .seconds(1))
         let onFull = reader.choice("on_full", default: OnFull.dropOldest)
         let sync = reader.choice("sync", default: SyncMode.normal)
@@ -180,11 +207,14 @@ extension AgentConfiguration {
         let fileText = reader.string("file", default: "/run/zerobus-edge/health.json")
         let file = fileText.isEmpty ? nil : fileText
         var httpListen: HostPort?
-        if case let listen = reader.string("http_listen", default: "127.0.0.1:9464"), !listen.isEmpty {
-            httpListen = ConfigValueParsing.hostAndPort(Substring(listen), defaultPort: nil)
-            if httpListen == nil {
-                reader.report("http_listen", "expected host:port such as \"127.0.0.1:9464\", or \"\" to disable")
-            }
+        // Parsed the way the health server parses it: a host name passed here once and the agent
+        // then ran without a health listener (the server accepts numeric addresses only).
+        do {
+            httpListen = try HealthListenAddress.parse(reader.string("http_listen", default: "127.0.0.1:9464"))
+                .map { HostPort(host: $0.host, port: $0.port) }
+        } catch {
+            reader.report("http_listen", "\(error.reason) (write a numeric address and port such as "
+                + "\"127.0.0.1:9464\" or \"[::1]:9464\", or \"\" to disable)")
         }
         var table: TableName?
         if let name = reader.optionalString("table") {
@@ -239,6 +269,7 @@ extension TableReader {
             case .credentialsInURL: report(key, "credentials do not belong in the URL; use the username/password keys")
             case .hasPath: report(key, "expected \(accepted)host[:port] without a path")
             case .badHost: report(key, "invalid host or port")
+            case .portZero: report(key, "port 0 cannot be connected to; use 1 to 65535")
             }
             return .invalid
         }

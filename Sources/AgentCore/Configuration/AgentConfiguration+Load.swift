@@ -12,11 +12,18 @@ extension AgentConfiguration {
     ///     fills from /etc/default/zerobus-edge); see `processEnvironment()`.
     ///   - hostName: the default gateway id; nil = this machine's host name.
     ///   - requireTables: false to accept a file without `[[table]]` (see `init(toml:…)`).
+    ///   - checkFiles: also check what `run` needs from the file system at start-up (data
+    ///     directory, TLS files, descriptors; see `ConfigFileChecks`), reported by key and line.
+    ///     Done once the file itself is valid, as the checks need its values.
+    ///   - parseCertificates: with `checkFiles`, a TLS library's parse of a certificate file (nil =
+    ///     usable), run after AgentCore's own structural check; AgentCore links no TLS library.
     public static func load(
         path: String,
         environment: [String: String],
         hostName: String? = nil,
-        requireTables: Bool = true
+        requireTables: Bool = true,
+        checkFiles: Bool = false,
+        parseCertificates: ((String) -> String?)? = nil
     ) throws(ConfigErrors) -> AgentConfiguration {
         let bytes: [UInt8]
         do {
@@ -35,10 +42,18 @@ extension AgentConfiguration {
                 file: path, line: error.position.line, column: error.position.column, keyPath: "", message: error.message
             )])
         }
-        return try AgentConfiguration(
+        let configuration = try AgentConfiguration(
             toml: root, environment: environment, hostName: hostName ?? currentHostName(), file: path,
             requireTables: requireTables
         )
+        if checkFiles {
+            let diagnostics = ConfigDiagnostics(file: path, environment: environment)
+            ConfigFileChecks(
+                configuration: configuration, root: root, diagnostics: diagnostics, parseCertificates: parseCertificates
+            ).run()
+            if !diagnostics.errors.isEmpty { throw ConfigErrors(diagnostics.sortedErrors) }
+        }
+        return configuration
     }
 
     /// This machine's host name (`gethostname`), "localhost" if it cannot be read.
@@ -67,11 +82,18 @@ extension AgentConfiguration {
         var message: String
     }
 
-    /// The whole file; refuses files over 4 MiB (an agent.toml is a few KiB).
-    static func readFile(_ path: String) throws(FileReadError) -> [UInt8] {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    /// The whole file; refuses files over `limit` (an agent.toml is a few KiB) and anything but a
+    /// regular file. O_NONBLOCK because opening a FIFO for reading otherwise waits for a writer:
+    /// `check-config` (and the unit's ExecStartPre) would hang instead of saying what is wrong.
+    static func readFile(_ path: String, limit: Int = 4 << 20) throws(FileReadError) -> [UInt8] {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else { throw FileReadError(message: "cannot open: \(errorText(errno))") }
         defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw FileReadError(message: "cannot stat: \(errorText(errno))") }
+        guard (status.st_mode & S_IFMT) == S_IFREG else {
+            throw FileReadError(message: "not a regular file (\(fileTypeName(status.st_mode)))")
+        }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
@@ -82,11 +104,24 @@ extension AgentConfiguration {
             }
             if count == 0 { return bytes }
             bytes.append(contentsOf: chunk[0..<count])
-            if bytes.count > 4 << 20 { throw FileReadError(message: "file is larger than 4 MiB") }
+            if bytes.count > limit { throw FileReadError(message: "file is larger than \(limit >> 20) MiB") }
         }
     }
 
-    private static func errorText(_ code: Int32) -> String {
+    /// "a directory", "a FIFO", … for messages about a path that should be a regular file.
+    static func fileTypeName(_ mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFDIR: "a directory"
+        case S_IFIFO: "a FIFO"
+        case S_IFCHR: "a character device"
+        case S_IFBLK: "a block device"
+        case S_IFSOCK: "a socket"
+        case S_IFREG: "a regular file"
+        default: "not a regular file"
+        }
+    }
+
+    static func errorText(_ code: Int32) -> String {
         guard let text = strerror(code) else { return "error \(code)" }
         return String(cString: text)
     }

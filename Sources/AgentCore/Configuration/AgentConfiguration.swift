@@ -83,8 +83,15 @@ public struct AgentConfiguration: Sendable, Hashable {
     }
 
     public struct Buffer: Sendable, Hashable {
-        /// On-disk bound of the ring (WAL included). Default 512 MiB; at least 1 MiB.
+        /// On-disk bound of the ring (WAL included). Default 512 MiB; at least `minimumMaxBytes`.
         public var maxBytes: Int64
+
+        /// 40 MiB: four times the largest payload a table accepts (`RowMapper.defaultMaxPayloadBytes`,
+        /// 10 MiB − 64 KiB), rounded up to whole MiB. A maximum-size row is written into the WAL
+        /// before a checkpoint copies it into the file, so it briefly needs twice its size; a ring
+        /// that holds fewer than two of them lets one large reading evict everything buffered
+        /// before it (a 3 MB row emptied a 1 MiB ring of its small rows).
+        public static let minimumMaxBytes: Int64 = 40 << 20
         /// Rows older than this are dropped. Default 7 days.
         public var maxAge: Duration
         public var onFull: OnFull

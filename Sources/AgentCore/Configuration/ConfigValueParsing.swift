@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Parsers for the value formats of agent.toml (sizes, durations, URLs, host:port, table names).
 /// Pure functions returning nil on bad input; callers word the error.
 enum ConfigValueParsing {
@@ -83,6 +89,9 @@ enum ConfigValueParsing {
         if rest.contains("@") { return .failure(.credentialsInURL) }
         if rest.contains("/") || rest.contains("?") || rest.contains("#") { return .failure(.hasPath) }
         guard let hostPort = hostAndPort(rest, defaultPort: known.defaultPort) else { return .failure(.badHost) }
+        // Port 0 means "any port" to bind, but nothing can be reached on it: refused here, not
+        // as a connection error after start-up.
+        if hostPort.port == 0 { return .failure(.portZero) }
         return .success(ServiceAddress(url: text, useTLS: known.useTLS, host: hostPort.host, port: hostPort.port))
     }
 
@@ -92,6 +101,7 @@ enum ConfigValueParsing {
         case credentialsInURL
         case hasPath
         case badHost
+        case portZero
     }
 
     /// `host:port`, `[v6]:port`, or `host` alone when `defaultPort` is given. Ports 0…65535.
@@ -106,7 +116,8 @@ enum ConfigValueParsing {
                 guard after.hasPrefix(":") else { return nil }
                 portText = after.dropFirst()
             }
-            guard !host.isEmpty, host.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }) else { return nil }
+            guard !host.isEmpty, host.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }),
+                  HealthListenAddress.isNumeric(host, family: AF_INET6) else { return nil }
         } else {
             if let colon = text.lastIndex(of: ":") {
                 host = text[..<colon]

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// `health.http_listen`: where the health HTTP server listens, `"127.0.0.1:9464"` or
 /// `"[::1]:9464"`. `localhost` means `127.0.0.1`. Port 0 asks the kernel for a free port.
 ///
@@ -40,7 +46,7 @@ public struct HealthListenAddress: Sendable, Hashable, CustomStringConvertible {
             host = text[text.index(after: text.startIndex)..<close]
             portText = text[text.index(close, offsetBy: 2)...]
             family = .ipv6
-            guard host.contains(":"), host.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }) else {
+            guard host.contains(":"), isNumeric(host, family: AF_INET6) else {
                 throw HealthListenAddressError(text, "\"\(host)\" is not an IPv6 address")
             }
         } else {
@@ -64,11 +70,16 @@ public struct HealthListenAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     private static func isIPv4(_ text: Substring) -> Bool {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts.allSatisfy { part in
-            !part.isEmpty && part.count <= 3 && part.allSatisfy { $0.isASCII && $0.isNumber }
-                && Int(part).map { $0 <= 255 } == true
-        }
+        isNumeric(text, family: AF_INET)
+    }
+
+    /// Decided by `inet_pton`, the call the listener binds with, so that what `check-config`
+    /// accepts is exactly what `run` can bind: a hand-written check let "01.1.1.1" through
+    /// (inet_pton refuses leading zeros, which some tools read as octal) and the agent then
+    /// failed at start-up.
+    static func isNumeric(_ text: Substring, family: Int32) -> Bool {
+        var storage = in6_addr()  // large enough for either family
+        return inet_pton(family, String(text), &storage) == 1
     }
 }
 

@@ -124,6 +124,8 @@ struct JSONScanner {
         if depth > maxDepth { throw error("nesting deeper than \(maxDepth) levels") }
         offset += 1  // {
         var members: [JSONObject.Member] = []
+        // Keys seen, once the object is large enough that scanning `members` would be quadratic.
+        var seenKeys: Set<String>?
         skipWhitespace()
         if offset < bytes.count && bytes[offset] == UInt8(ascii: "}") {
             offset += 1
@@ -134,7 +136,11 @@ struct JSONScanner {
             guard offset < bytes.count, bytes[offset] == UInt8(ascii: "\"") else {
                 throw error("unexpected \(describeCurrent()) in object, expected a string key")
             }
+            let keyOffset = offset
             let key = try parseString()
+            if Self.isDuplicate(key, in: members, seen: &seenKeys) {
+                throw JSONParseError(offset: keyOffset, message: "duplicate key \"\(key)\" in object")
+            }
             skipWhitespace()
             guard offset < bytes.count, bytes[offset] == UInt8(ascii: ":") else {
                 throw error("unexpected \(describeCurrent()) after object key, expected ':'")
@@ -150,6 +156,17 @@ struct JSONScanner {
             default: throw error("unexpected \(describeCurrent()) in object, expected ',' or '}'")
             }
         }
+    }
+
+    /// Duplicate keys are refused rather than resolved: RFC 8259 leaves their meaning open, and
+    /// senders disagree (first wins in some, last in others), so a row built from either value
+    /// could be the wrong reading. The payload is quarantined with the key named instead.
+    private static func isDuplicate(_ key: String, in members: [JSONObject.Member], seen: inout Set<String>?) -> Bool {
+        if seen == nil {
+            if members.count < 16 { return members.contains { $0.key == key } }
+            seen = Set(members.map(\.key))
+        }
+        return !seen!.insert(key).inserted
     }
 
     /// Parses a string starting at its opening quote. Strings without escapes are decoded straight

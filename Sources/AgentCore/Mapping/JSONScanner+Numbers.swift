@@ -3,7 +3,8 @@ extension JSONScanner {
     ///
     /// Integers that fit `Int64` are exact. Doubles take Clinger's fast path (≤ 2^53 significand,
     /// |exponent| ≤ 22: one exactly rounded multiply or divide) and fall back to the standard
-    /// library's correctly rounded text conversion otherwise. Values beyond `Double` are rejected.
+    /// library's correctly rounded text conversion otherwise. Values beyond `Double` are rejected,
+    /// and so are non-zero values that would underflow to 0.
     mutating func parseNumber() throws(JSONParseError) -> JSONNumber {
         let start = offset
         var negative = false
@@ -98,6 +99,12 @@ extension JSONScanner {
             value = parsed
         }
         guard value.isFinite else { throw JSONParseError(offset: start, message: "number out of range") }
+        // A non-zero literal that rounds to 0 (1e-400) is refused like one that overflows: a
+        // reading silently becoming 0 looks valid downstream. Subnormals keep their value.
+        if value == 0 && (significand != 0 || significandOverflow) {
+            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<offset]), as: UTF8.self)
+            throw JSONParseError(offset: start, message: "number \(text) is too small for a double (it would read as 0)")
+        }
         return JSONNumber(double: value)
     }
 

@@ -57,7 +57,7 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A JSON object with its members in document order. Lookups scan linearly (sensor payloads have few
-/// keys) and return the *last* member of a duplicated key, like JavaScript and Python.
+/// keys). `JSONParser` refuses duplicate keys; for objects built otherwise the last one wins.
 public struct JSONObject: Sendable, Hashable {
     public struct Member: Sendable, Hashable {
         public var key: String

@@ -8,7 +8,10 @@ import DynamicProtobuf
 ///   arrays as compact JSON text.
 /// - `tinyint`/`smallint`/`int`/`bigint`: integers, integral doubles (`21.0`, `1e3`) and strings
 ///   holding an integer (`"42"`); fractions, other strings and booleans are errors; range-checked.
-/// - `float`/`double`: numbers, and strings holding a number or `NaN`/`Infinity`/`-Infinity`.
+/// - `float`/`double`: numbers, and strings holding a number or `NaN`/`Infinity`/`-Infinity`
+///   (also `inf`/`+inf`/`-inf`, any case): JSON has no literal for them, and PLCs and gateway
+///   firmware print them as strings. Only these two types take them. A non-zero number that
+///   would become 0 (1e-400; 1e-50 for float) is an error, not a silent 0.
 /// - `boolean`: `true`/`false`, the strings `"true"`/`"false"` (any case), and the numbers 0 and 1
 ///   (PLCs often send bits as numbers).
 /// - `binary`: strings as their UTF-8 bytes.
@@ -33,6 +36,8 @@ enum ValueCoercion {
             if double.isFinite && double.magnitude > Double(Float.greatestFiniteMagnitude) {
                 throw .outOfRange(value, "float")
             }
+            // Like JSON's 1e-400 for double: a non-zero reading must not silently become 0.
+            if double != 0 && Float(double) == 0 { throw .outOfRange(value, "float") }
             return .float(Float(double))
         case .boolean: return .bool(try boolean(value))
         case .binary:

@@ -1,5 +1,6 @@
 import AgentCore
 import Glibc
+import GRPCTransport
 
 extension AgentRuntime {
     /// Checks that the TLS files the configuration names can be read by this process (for
@@ -18,6 +19,13 @@ extension AgentRuntime {
             if let problem = readProblem(path) { problems.append("\(file.key): \(path): \(problem)") }
         }
         if !problems.isEmpty { throw AgentError(problems.joined(separator: "\n")) }
+    }
+
+    /// mbedTLS's verdict on a PEM certificate file (nil = it loads), for
+    /// `AgentConfiguration.load(checkFiles:parseCertificates:)`: catches what the structural
+    /// check in AgentCore cannot, such as well-formed PEM that is no certificate.
+    public static func certificateFileProblem(_ path: String) -> String? {
+        TrustAnchorFile.problem(atPath: path)
     }
 
     /// Why `path` cannot be read as a regular file, or nil when it can.

@@ -190,8 +190,19 @@ actor TableUplink {
     }
 
     private func openStream(format: RecordFormat) async throws -> ZerobusStream {
-        try await client.createStream(
-            table: table.name, format: format, headers: headers, configuration: streamConfiguration)
+        var configuration = streamConfiguration
+        // createStream retries inside the stream until it opens, so while the first connection
+        // keeps failing (refused, untrusted certificate, bad credentials) nothing is thrown here
+        // and health showed last_error null; the log alone had the cause.
+        configuration.onOpenAttemptFailed = { [weak self] error in
+            Task { await self?.noteOpenFailure(error) }
+        }
+        return try await client.createStream(
+            table: table.name, format: format, headers: headers, configuration: configuration)
+    }
+
+    private func noteOpenFailure(_ error: ZerobusError) {
+        status.lastError = error.description
     }
 
     private func consumeAcknowledgements(of stream: ZerobusStream, lane: Int) async {

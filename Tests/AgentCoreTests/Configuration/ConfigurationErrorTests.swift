@@ -61,8 +61,13 @@ import Testing
         #expect(specErrors { $0.update("table", "batch_max_bytes", "11MiB") }
             == ["agent.toml:39: table[0].batch_max_bytes: must be at most 10176 KiB, got 11 MiB"])
         #expect(specErrors { $0.update("table", "batch_max_bytes", "10176KiB") } == [])
+        // A ring must hold a few of the largest rows a table accepts (see Buffer.minimumMaxBytes).
         #expect(specErrors { $0.update("buffer", "max_bytes", "64KiB") }
-            == ["agent.toml:21: buffer.max_bytes: must be at least 1 MiB, got 64 KiB"])
+            == ["agent.toml:21: buffer.max_bytes: must be at least 40 MiB, got 64 KiB (4 × the largest accepted payload, 10176 KiB)"])
+        #expect(specErrors { $0.update("buffer", "max_bytes", "39MiB") }
+            == ["agent.toml:21: buffer.max_bytes: must be at least 40 MiB, got 39 MiB (4 × the largest accepted payload, 10176 KiB)"])
+        #expect(specErrors { $0.update("buffer", "max_bytes", "40MiB") } == [])
+        #expect(AgentConfiguration.Buffer.minimumMaxBytes >= 4 * Int64(RowMapper.defaultMaxPayloadBytes))
         #expect(specErrors { $0.update("buffer", "max_bytes", "512 parsecs") }
             == [#"agent.toml:21: buffer.max_bytes: invalid size "512 parsecs" (examples: "4MiB", "512MiB", "1GB", 1048576)"#])
         #expect(specErrors { $0.update("buffer", "max_age", "0s") } == ["agent.toml:22: buffer.max_age: must be at least 1s"])
@@ -127,15 +132,50 @@ import Testing
             == ["agent.toml:6: mqtt.url: expected mqtt:// or mqtts://host[:port] without a path"])
         #expect(specErrors { $0.update("mqtt", "url", "mqtt://broker:99999") }
             == ["agent.toml:6: mqtt.url: invalid host or port"])
+        // Port 0 parsed, and every connection then failed after start-up.
+        #expect(specErrors { $0.update("zerobus", "endpoint", "https://1.zerobus.example.com:0") }
+            == ["agent.toml:15: zerobus.endpoint: port 0 cannot be connected to; use 1 to 65535"])
+        #expect(specErrors { $0.update("zerobus", "endpoint", "https://[:::1]:443") }
+            == ["agent.toml:15: zerobus.endpoint: invalid host or port"])
+        #expect(specErrors { $0.update("zerobus", "endpoint", "https://[fd00::1]:443") } == [])
+        #expect(specErrors { $0.update("mqtt", "url", "mqtt://broker:0") }
+            == ["agent.toml:6: mqtt.url: port 0 cannot be connected to; use 1 to 65535"])
         #expect(specErrors { $0.update("mqtt", "ca_file", "/etc/ca.pem") }
             == ["agent.toml:13: mqtt.ca_file: only used with an mqtts:// url"])
         #expect(specErrors { $0.update("zerobus", "endpoint", "grpc://x") }
             == ["agent.toml:15: zerobus.endpoint: unsupported scheme 'grpc', expected https:// or http://"])
         #expect(specErrors { $0.update("zerobus", "endpoint", nil) } == ["agent.toml:14: zerobus.endpoint: missing required key"])
+        let listenHint = #"(write a numeric address and port such as "127.0.0.1:9464" or "[::1]:9464", or "" to disable)"#
         #expect(specErrors { $0.update("health", "http_listen", "9464") }
-            == [#"agent.toml:32: health.http_listen: expected host:port such as "127.0.0.1:9464", or "" to disable"#])
+            == ["agent.toml:32: health.http_listen: expected host:port " + listenHint])
+        // The health server binds numeric addresses only (inet_pton): check-config used to pass
+        // these, and run then had no listener (a host name) or failed to start (a leading zero).
+        #expect(specErrors { $0.update("health", "http_listen", "myhost.lan:9464") }
+            == [#"agent.toml:32: health.http_listen: "myhost.lan" is not a numeric IPv4 address or localhost "# + listenHint])
+        #expect(specErrors { $0.update("health", "http_listen", "01.1.1.1:9464") }
+            == [#"agent.toml:32: health.http_listen: "01.1.1.1" is not a numeric IPv4 address or localhost "# + listenHint])
+        #expect(specErrors { $0.update("health", "http_listen", "[fe80::1::2]:9464") }
+            == [#"agent.toml:32: health.http_listen: "fe80::1::2" is not an IPv6 address "# + listenHint])
         #expect(specErrors { $0.update("health", "mqtt_topic", "status/#") }
             == [#"agent.toml:30: health.mqtt_topic: "status/#" is not a valid topic name (no '+' or '#')"#])
+    }
+
+    /// libmosquitto refuses these client ids, so `run` failed at start-up after check-config said OK.
+    @Test func mqttClientIDMustBeUsableByMosquitto() {
+        #expect(specErrors { $0.update("mqtt", "client_id", .string(String(repeating: "c", count: 70_000))) }
+            == ["agent.toml:7: mqtt.client_id: is 70000 bytes long; MQTT allows at most 65535"])
+        #expect(specErrors { $0.update("mqtt", "client_id", .string(String(repeating: "c", count: 65_535))) } == [])
+        #expect(specErrors { $0.update("mqtt", "client_id", "gw\u{1}1") }
+            == ["agent.toml:7: mqtt.client_id: must not contain control characters"])
+        #expect(specErrors { $0.update("mqtt", "username", "op\u{85}") }
+            == ["agent.toml:11: mqtt.username: must not contain control characters"])
+    }
+
+    /// Health rows and data rows have different schemas: one table cannot take both.
+    @Test func healthTableMustNotBeADataTable() {
+        #expect(specErrors { $0.update("health", "table", "main.iot.readings") }
+            == ["agent.toml:33: health.table: main.iot.readings is also a data table (table[0]); health rows need a table of their own"])
+        #expect(specErrors { $0.update("health", "table", "main.iot.health") } == [])
     }
 
     @Test func missingSectionHasNoLine() {

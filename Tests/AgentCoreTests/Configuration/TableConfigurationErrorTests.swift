@@ -50,6 +50,13 @@ import Testing
         ])
     }
 
+    /// The type parser recursed without limit: 100k nested arrays crashed check-config (SIGSEGV).
+    @Test func deeplyNestedTypesAreAnErrorNotACrash() {
+        let deep = String(repeating: "array<", count: 100_000) + "int" + String(repeating: ">", count: 100_000)
+        #expect(columnErrors([column("deep", deep, "$.deep")])
+            == ["agent.toml:43: table[0].columns[0].type: types nested more than 64 levels deep are not supported"])
+    }
+
     @Test func valueFormatOnlyHasTheRoot() {
         #expect(columnErrors([column("v", "double", "$"), column("w", "double", "$.value")], format: "value")
             == [#"agent.toml:44: table[0].columns[1].from: format = "value" payloads hold a single value; select it with "$""#])

@@ -29,6 +29,10 @@ import Testing
         ("::1:9464", "write IPv6 addresses in brackets, e.g. [::1]:9464"),
         ("[::1]9464", "expected [IPv6]:port"),
         ("[zz::1]:9464", #""zz::1" is not an IPv6 address"#),
+        // inet_pton (what the listener binds with) refuses these; the hand-written check did not.
+        ("01.1.1.1:9464", #""01.1.1.1" is not a numeric IPv4 address or localhost"#),
+        ("[1::2::3]:9464", #""1::2::3" is not an IPv6 address"#),
+        ("[::1:]:9464", #""::1:" is not an IPv6 address"#),
     ])
     func parse_whenInvalid_explains(text: String, reason: String) {
         #expect(throws: HealthListenAddressError(text, reason)) {

@@ -25,10 +25,31 @@ import Testing
         #expect(try parse("null") == .null)
     }
 
-    @Test func duplicateKeysKeepTheLastValue() throws {
-        guard case .object(let object) = try parse(#"{"a":1,"a":2}"#) else { Issue.record("not an object"); return }
-        #expect(object["a"] == .number(JSONNumber(integer: 2)))
-        #expect(object.members.count == 2)
+    /// They used to keep the last value silently; which one a sender meant is unknowable.
+    @Test func duplicateKeysAreRefused() throws {
+        #expect(throws: JSONParseError(offset: 7, message: #"duplicate key "a" in object"#)) { try parse(#"{"a":1,"a":2}"#) }
+        #expect(throws: JSONParseError(offset: 13, message: #"duplicate key "b" in object"#)) {
+            try parse(#"{"b":{"b":1},"b":2}"#)
+        }
+        // Same key in different objects is fine; a large object takes the set-based path.
+        guard case .object(let nested) = try parse(#"{"a":{"a":1},"b":[{"a":2},{"a":3}]}"#) else { Issue.record("not an object"); return }
+        #expect(nested.members.count == 2)
+        let many = (0..<40).map { "\"k\($0)\":\($0)" }
+        guard case .object(let large) = try parse("{" + many.joined(separator: ",") + "}") else { Issue.record("not an object"); return }
+        #expect(large.members.count == 40)
+        #expect(throws: JSONParseError(offset: 341, message: #"duplicate key "k3" in object"#)) {
+            try parse("{" + (many + [#""k3":0"#]).joined(separator: ",") + "}")
+        }
+    }
+
+    /// 1e-400 used to become 0, a plausible reading; now it is refused like 1e400.
+    @Test func underflowIsRefused() {
+        #expect(throws: JSONParseError(offset: 0, message: "number 1e-400 is too small for a double (it would read as 0)")) {
+            try parse("1e-400")
+        }
+        #expect(throws: JSONParseError(offset: 6, message: "number -0.000000000000000000001e-310 is too small for a double (it would read as 0)")) {
+            try parse(#"{"v": -0.000000000000000000001e-310}"#)
+        }
     }
 
     @Test(arguments: [
@@ -54,7 +75,8 @@ import Testing
         ("0.1", 0.1),
         ("1.7976931348623157e308", 1.7976931348623157e308),
         ("5e-324", Double.leastNonzeroMagnitude),
-        ("1e-400", 0.0),
+        ("0e-400", 0.0),
+        ("0.0e-999", 0.0),
         ("123456789012345678901234567890", 1.2345678901234568e29),
         ("9223372036854775808", 9.223372036854775808e18),
         ("3.141592653589793238462643383279", 3.141592653589793),

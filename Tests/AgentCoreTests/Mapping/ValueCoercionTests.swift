@@ -101,6 +101,47 @@ func mapSingle(_ type: ColumnType, _ json: String) throws(MappingError) -> Proto
         }
     }
 
+    /// Decided for the hardening issue: strings naming NaN and infinities are accepted for float
+    /// and double only (JSON cannot carry them as numbers); every other type refuses them.
+    @Test func nanAndInfinityStringsOnlyForFloatingPointColumns() throws {
+        #expect(try mapSingle(.float, "\"inf\"") == .float(.infinity))
+        #expect(try mapSingle(.float, "\"-Infinity\"") == .float(-.infinity))
+        guard case .float(let nan) = try mapSingle(.float, "\"nan\"") else { Issue.record("not a float"); return }
+        #expect(nan.isNaN)
+        #expect(throws: MappingError(kind: .wrongType, reason: #"column 'v': expected a number for double, got string "infinite""#)) {
+            try mapSingle(.double, "\"infinite\"")
+        }
+        for type in [ColumnType.int, .bigint, .timestamp, .date, .boolean] {
+            #expect(throws: MappingError.self) { try mapSingle(type, "\"NaN\"") }
+            #expect(throws: MappingError.self) { try mapSingle(type, "\"inf\"") }
+        }
+    }
+
+    /// A non-zero reading must not silently become 0: 1e-400 (double) and 1e-50 (float) are
+    /// quarantined; subnormal doubles keep their value.
+    @Test func underflowIsAnError() throws {
+        #expect(throws: MappingError(
+            kind: .invalidPayload, reason: "invalid JSON at byte 6: number 1e-400 is too small for a double (it would read as 0)"
+        )) { try mapSingle(.double, "1e-400") }
+        #expect(throws: MappingError(kind: .outOfRange, reason: "column 'v': number 1e-50 out of range for float")) {
+            try mapSingle(.float, "1e-50")
+        }
+        #expect(try mapSingle(.double, "5e-324") == .double(.leastNonzeroMagnitude))
+        #expect(try mapSingle(.float, "0") == .float(0))
+        #expect(try mapSingle(.float, "-0.0") == .float(-0.0))
+    }
+
+    /// Decided for the hardening issue: a payload with a duplicated key is quarantined, naming it.
+    @Test func duplicateKeysQuarantineThePayload() {
+        let mapper = RowMapper(
+            mappings: [ColumnMapping(column: Column(name: "v", type: .double), source: .jsonPath(JSONPath([.key("v")])))],
+            format: .json)
+        let context = MessageContext(receivedAtMicros: 0, gatewayID: "gw", recordID: "r")
+        #expect(throws: MappingError(kind: .invalidPayload, reason: #"invalid JSON at byte 9: duplicate key "v" in object"#)) {
+            try mapper.map(topic: "t", payload: Array(#"{"v": 1, "v": 2}"#.utf8), context: context)
+        }
+    }
+
     @Test func booleans() throws {
         #expect(try mapSingle(.boolean, "true") == .bool(true))
         #expect(try mapSingle(.boolean, "false") == .bool(false))
