@@ -86,8 +86,8 @@ def test_a_junk_flood_with_the_cloud_down_evicts_no_reading(stack):
 
 
 def test_junk_among_live_readings_evicts_none_of_them(stack):
-    """With the cloud up: a 20k junk flood among live readings in a small ring costs no reading."""
-    stack.configure(sections={"buffer": {"max_bytes": "4MiB"}})
+    """With the cloud up: a 20k junk flood among live readings in the smallest ring costs no reading."""
+    stack.configure(sections={"buffer": {"max_bytes": "40MiB"}})
     agent = stack.agent().start()
     publisher = Publisher(stack.broker)
     ids: list[str] = []
