@@ -33,14 +33,15 @@ public final class AgentRuntime: Sendable {
 
     /// Builds everything; nothing runs until `run`.
     public init(configuration: AgentConfiguration, logger: Logger) throws(AgentError) {
+        let configured = configuration.agent.dataDirectory
+        // Everything below (lock, ring, journal, health rows, CLI requests) uses the real path.
+        let configuration = try DataDirectory.resolve(configuration, create: true)
         self.configuration = configuration
         self.logger = logger
-        try Self.makeDataDirectory(configuration.agent.dataDirectory)
-        guard let lock = try DataDirectoryLock.acquire(dataDirectory: configuration.agent.dataDirectory, patience: .seconds(5)) else {
-            throw AgentError("another zerobus-edge process is using \(configuration.agent.dataDirectory) "
-                + "(\(DataDirectoryLock.path(dataDirectory: configuration.agent.dataDirectory)) is locked)")
-        }
-        dataDirectoryLock = lock
+        logger.info("data directory", metadata: [
+            "path": "\(configuration.agent.dataDirectory)", "configured": "\(configured)",
+        ])
+        dataDirectoryLock = try DataDirectoryLock.acquireForDaemon(dataDirectory: configuration.agent.dataDirectory)
         let ring = try Self.openRing(configuration, logger: logger, ownsDataDirectory: true)
         self.ring = ring
         drainer = JournalDrainer(ring: ring, logger: logger)
@@ -224,16 +225,6 @@ public final class AgentRuntime: Sendable {
     private func publishStatus(_ document: String) {
         guard let topic = configuration.health.mqttTopic else { return }
         try? mqtt.publish(topic: topic, payload: Array(document.utf8), qos: 1, retain: true)
-    }
-
-    static func makeDataDirectory(_ path: String) throws(AgentError) {
-        var current = path.hasPrefix("/") ? "" : "."
-        for part in path.split(separator: "/") {
-            current += "/" + part
-            if mkdir(current, 0o700) != 0 && errno != EEXIST {
-                throw AgentError("agent.data_dir \(path): cannot create \(current): \(String(cString: strerror(errno)))")
-            }
-        }
     }
 
     /// `ownsDataDirectory`: this process holds the data-directory lock, so it replays (and, as

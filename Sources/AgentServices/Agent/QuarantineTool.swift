@@ -10,6 +10,7 @@ public struct QuarantineTool {
 
     /// `ownsDataDirectory`: the caller holds the data-directory lock (no daemon runs).
     public init(configuration: AgentConfiguration, ownsDataDirectory: Bool = false) throws(AgentError) {
+        let configuration = try DataDirectory.resolve(configuration, create: false)
         self.configuration = configuration
         ring = try AgentRuntime.openRing(
             configuration, logger: .init(label: "zerobus-edge.quarantine"), ownsDataDirectory: ownsDataDirectory)
@@ -32,8 +33,8 @@ public struct QuarantineTool {
     public static func perform(
         _ command: Command, configuration: AgentConfiguration, timeout: Duration = .seconds(15)
     ) throws -> String {
+        let configuration = try DataDirectory.resolve(configuration, create: true)
         let directory = configuration.agent.dataDirectory
-        try AgentRuntime.makeDataDirectory(directory)
         if let lock = try DataDirectoryLock.acquire(dataDirectory: directory) {
             return try withExtendedLifetime(lock) {
                 try QuarantineTool(configuration: configuration, ownsDataDirectory: true).execute(command)

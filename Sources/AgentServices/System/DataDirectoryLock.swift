@@ -1,11 +1,16 @@
 import Glibc
 
-/// An exclusive `flock` on `<data_dir>/agent.lock`, held by the daemon for its lifetime.
+/// An exclusive `flock` on the data directory itself, held by the daemon for its lifetime.
 ///
 /// It keeps a second daemon off the same ring (two writers would corrupt each other's
 /// in-memory books), and tells the CLI whether a daemon runs: `quarantine retry|purge` then
 /// hand their work to it instead of writing the ring themselves. The kernel drops the lock
 /// when the process dies, kill -9 included, so there is nothing stale to clean up.
+///
+/// The directory, not a file in it: a lock file (`agent.lock`, before) can be deleted while
+/// the daemon runs, and the next process then locks a new inode and starts beside it. A
+/// directory holding the ring cannot be removed from under the daemon (rmdir refuses a
+/// non-empty one), and every path to it (symlinks included) reaches the same inode.
 public final class DataDirectoryLock: Sendable {
     private let descriptor: Int32
 
@@ -17,24 +22,19 @@ public final class DataDirectoryLock: Sendable {
         close(descriptor)
     }
 
-    public static func path(dataDirectory: String) -> String {
-        dataDirectory + "/agent.lock"
-    }
-
     /// The lock, or nil when another process holds it. Retries for `patience` (a CLI command
     /// holds it for milliseconds; a daemon holds it for good).
     public static func acquire(dataDirectory: String, patience: Duration = .zero) throws(AgentError) -> DataDirectoryLock? {
-        let path = path(dataDirectory: dataDirectory)
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        let descriptor = open(dataDirectory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else {
-            throw AgentError("cannot open \(path): \(String(cString: strerror(errno)))")
+            throw AgentError("cannot open the data directory \(dataDirectory): \(String(cString: strerror(errno)))")
         }
         let deadline = ContinuousClock.now + patience
         while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
             let code = errno
             guard code == EWOULDBLOCK || code == EINTR else {
                 close(descriptor)
-                throw AgentError("cannot lock \(path): \(String(cString: strerror(code)))")
+                throw AgentError("cannot lock the data directory \(dataDirectory): \(String(cString: strerror(code)))")
             }
             if ContinuousClock.now >= deadline {
                 close(descriptor)
@@ -43,5 +43,14 @@ public final class DataDirectoryLock: Sendable {
             usleep(20_000)
         }
         return DataDirectoryLock(descriptor: descriptor)
+    }
+
+    /// The daemon's lock (waiting up to 5 s for a CLI command to finish), or an error naming the
+    /// directory and, when the kernel tells, the process that holds it.
+    static func acquireForDaemon(dataDirectory: String) throws(AgentError) -> DataDirectoryLock {
+        if let lock = try acquire(dataDirectory: dataDirectory, patience: .seconds(5)) { return lock }
+        let holder = LockHolder.pid(ofFlockOn: dataDirectory).map { " (pid \($0))" } ?? ""
+        throw AgentError("another zerobus-edge process\(holder) is using \(dataDirectory) "
+            + "(the data directory is locked); one agent per data_dir")
     }
 }
