@@ -27,6 +27,8 @@ let package = Package(
         .systemLibrary(name: "CMbedTLS", providers: [.apt(["libmbedtls-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
+        // glibc's <malloc.h> (mallopt, malloc_trim), for giving big payloads' memory back.
+        .systemLibrary(name: "CMalloc"),
 
         // TCP, TLS (mbedTLS), HTTP/2 (nghttp2), gRPC framing, HTTP/1.1 for OAuth. Knows nothing of Zerobus.
         .target(
@@ -67,7 +69,7 @@ let package = Package(
         .target(
             name: "AgentServices",
             dependencies: [
-                "AgentCore", "ReadingRing", "Mosquitto", "ZerobusClient", "DynamicProtobuf", "GRPCTransport",
+                "AgentCore", "ReadingRing", "Mosquitto", "ZerobusClient", "DynamicProtobuf", "GRPCTransport", "CMalloc",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -10,6 +10,7 @@ extension ZerobusEdge {
         @OptionGroup var options: ConfigOption
 
         func run() async throws {
+            HeapRelease.configure()
             // Before any other thread exists, so every thread inherits the blocked signals.
             let signals: SignalListener
             do {

@@ -25,6 +25,7 @@ public final class AgentRuntime: Sendable {
     /// Held while the daemon runs: one owner per ring; the CLI hands writes to it.
     let dataDirectoryLock: DataDirectoryLock
     private let mqttState = Shared(MQTTLinkState())
+    private let heapTrimmer = IdleHeapTrimmer()
 
     struct MQTTLinkState: Sendable {
         var connected = false
@@ -192,6 +193,7 @@ public final class AgentRuntime: Sendable {
                 logger.error("cannot enforce buffer bounds", metadata: ["error": "\(error)"])
             }
             handleRequests()
+            heapTrimmer.tick(messages: intake.counters.messages)
             if intake.writeHeld(), mqttState.withLock({ $0.paused }) {
                 mqttState.withLock { $0.paused = false }
                 logger.info("buffer has room again: resuming MQTT intake")

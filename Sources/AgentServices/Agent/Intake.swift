@@ -66,6 +66,8 @@ final class Intake: Sendable {
     var isHolding: Bool { state.withLock { !$0.held.isEmpty } }
 
     func handle(_ message: MQTTMessage) {
+        // Its parse, row and quarantine write leave blocks behind that glibc keeps otherwise.
+        defer { if message.payload.count >= HeapRelease.bigMessageBytes { HeapRelease.trim() } }
         let delivery = deliveryMark(message)
         if let delivery, (try? ring.isRedelivery(delivery)) == true {
             state.withLock { $0.counters.redelivered += 1 }
