@@ -21,15 +21,15 @@ extension ClientCore {
         }
         mosquitto_message_callback_set(handle) { _, userdata, message in
             guard let message = message?.pointee else { return }
-            // libmosquitto frees the message when the callback returns: copy it out.
-            let payload: [UInt8] = message.payloadlen > 0
-                ? Array(UnsafeRawBufferPointer(start: message.payload, count: Int(message.payloadlen)))
-                : []
-            let copy = MQTTMessage(
+            // libmosquitto frees the message when the callback returns: the handler gets its
+            // buffer on loan for the call and copies what it keeps (see MQTTDelivery).
+            let bytes = message.payload?.assumingMemoryBound(to: UInt8.self)
+            let payload = UnsafeBufferPointer(start: bytes, count: bytes == nil ? 0 : Int(max(message.payloadlen, 0)))
+            let delivery = MQTTDelivery(
                 topic: String(cString: message.topic), payload: payload,
                 qos: Int(message.qos), retained: message.retain, mid: message.mid)
             // Synchronous on purpose: see MQTTClient's documentation on PUBACK timing.
-            ClientCore.core(userdata).onMessage(copy)
+            ClientCore.core(userdata).onMessage(delivery)
         }
         mosquitto_log_callback_set(handle) { _, userdata, level, text in
             guard level == MOSQ_LOG_ERR, let text else { return }

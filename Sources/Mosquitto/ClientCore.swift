@@ -16,7 +16,7 @@ private let libraryInitResult: Int32 = mosquitto_lib_init()
 final class ClientCore: @unchecked Sendable {
     let handle: OpaquePointer
     let options: MQTTOptions
-    let onMessage: @Sendable (MQTTMessage) -> Void
+    let onMessage: @Sendable (borrowing MQTTDelivery) -> Void
     let onEvent: @Sendable (MQTTEvent) -> Void
     let state = Monitor(ClientState())
 
@@ -26,7 +26,7 @@ final class ClientCore: @unchecked Sendable {
 
     init(
         options: MQTTOptions,
-        onMessage: @escaping @Sendable (MQTTMessage) -> Void,
+        onMessage: @escaping @Sendable (borrowing MQTTDelivery) -> Void,
         onEvent: @escaping @Sendable (MQTTEvent) -> Void
     ) throws(MQTTError) {
         try Self.validate(options)

@@ -24,12 +24,23 @@ public final class MQTTClient: Sendable {
     private let core: ClientCore
 
     /// Validates the options and prepares the connection; nothing is sent before `start()`.
-    public init(
+    /// `onMessage` gets each message copied (simple; one extra copy of every payload).
+    public convenience init(
         options: MQTTOptions,
         onMessage: @escaping @Sendable (MQTTMessage) -> Void,
         onEvent: @escaping @Sendable (MQTTEvent) -> Void
     ) throws(MQTTError) {
-        core = try ClientCore(options: options, onMessage: onMessage, onEvent: onEvent)
+        try self.init(options: options, onDelivery: { onMessage($0.copy()) }, onEvent: onEvent)
+    }
+
+    /// As above, but `onDelivery` borrows libmosquitto's buffer for the call and copies only
+    /// what it keeps: for big payloads (see `MQTTDelivery`).
+    public init(
+        options: MQTTOptions,
+        onDelivery: @escaping @Sendable (borrowing MQTTDelivery) -> Void,
+        onEvent: @escaping @Sendable (MQTTEvent) -> Void
+    ) throws(MQTTError) {
+        core = try ClientCore(options: options, onMessage: onDelivery, onEvent: onEvent)
     }
 
     deinit {

@@ -44,6 +44,16 @@ public struct RowMapper: Sendable {
     }
 
     public func map(topic: String, payload: [UInt8], context: MessageContext) throws(MappingError) -> Output {
+        // Protobuf passes the array through as is (no copy); everything else reads the bytes.
+        if format == .protobuf, !payload.isEmpty, payload.count <= maxPayloadBytes { return .encoded(payload) }
+        return try payload.withUnsafeBufferPointer { (bytes) throws(MappingError) -> Output in
+            try map(topic: topic, payloadBytes: bytes, context: context)
+        }
+    }
+
+    /// As `map(topic:payload:context:)`, on bytes the caller owns for the call (the MQTT
+    /// client's buffer): only what the row keeps is copied, so a big payload is not duplicated.
+    public func map(topic: String, payloadBytes payload: UnsafeBufferPointer<UInt8>, context: MessageContext) throws(MappingError) -> Output {
         if payload.isEmpty { throw MappingError(kind: .emptyPayload, reason: "empty payload") }
         if payload.count > maxPayloadBytes {
             throw MappingError(
@@ -54,7 +64,7 @@ public struct RowMapper: Sendable {
         let document: JSONValue
         switch format {
         case .protobuf:
-            return .encoded(payload)
+            return .encoded(Array(payload))
         case .json:
             do {
                 document = try JSONParser.parse(payload)
@@ -93,7 +103,7 @@ public struct RowMapper: Sendable {
             case .microseconds(let micros):
                 return try RowMapper.coerceTime(micros, to: mapping.column.type)
             case .payload(let bytes):
-                if mapping.column.type == .binary { return .bytes(bytes) }
+                if mapping.column.type == .binary { return .bytes(Array(bytes)) }
                 guard let text = UTF8Text.string(bytes) else {
                     throw CoercionFailure(kind: .wrongType, message: "payload is not valid UTF-8 text")
                 }
@@ -116,20 +126,18 @@ public struct RowMapper: Sendable {
 
     /// A `format = "value"` payload: surrounding whitespace trimmed, a JSON number if it is one,
     /// otherwise the text itself (quotes included — it is a bare value, not JSON).
-    static func bareValue(_ payload: [UInt8]) throws(MappingError) -> JSONValue {
-        try payload.withUnsafeBufferPointer { (bytes) throws(MappingError) -> JSONValue in
-            var start = 0
-            var end = bytes.count
-            while start < end && ValueCoercion.isSpace(bytes[start]) { start += 1 }
-            while end > start && ValueCoercion.isSpace(bytes[end - 1]) { end -= 1 }
-            if start == end { throw MappingError(kind: .emptyPayload, reason: "empty payload") }
-            let trimmed = UnsafeBufferPointer(rebasing: bytes[start..<end])
-            if let number = JSONParser.parseNumber(trimmed) { return .number(number) }
-            guard let text = UTF8Text.string(trimmed) else {
-                throw MappingError(kind: .invalidPayload, reason: "payload is not valid UTF-8 text")
-            }
-            return .string(text)
+    static func bareValue(_ bytes: UnsafeBufferPointer<UInt8>) throws(MappingError) -> JSONValue {
+        var start = 0
+        var end = bytes.count
+        while start < end && ValueCoercion.isSpace(bytes[start]) { start += 1 }
+        while end > start && ValueCoercion.isSpace(bytes[end - 1]) { end -= 1 }
+        if start == end { throw MappingError(kind: .emptyPayload, reason: "empty payload") }
+        let trimmed = UnsafeBufferPointer(rebasing: bytes[start..<end])
+        if let number = JSONParser.parseNumber(trimmed) { return .number(number) }
+        guard let text = UTF8Text.string(trimmed) else {
+            throw MappingError(kind: .invalidPayload, reason: "payload is not valid UTF-8 text")
         }
+        return .string(text)
     }
 }
 
@@ -138,12 +146,13 @@ private struct MessageView {
     enum Resolved {
         case json(JSONValue)
         case microseconds(Int64)
-        case payload([UInt8])
+        case payload(UnsafeBufferPointer<UInt8>)
     }
 
     let topic: String
     let topicLevels: [Substring]
-    let payload: [UInt8]
+    /// Valid for the `map` call only, like the view itself.
+    let payload: UnsafeBufferPointer<UInt8>
     let document: JSONValue
     let context: MessageContext
 

@@ -77,7 +77,7 @@ public final class AgentRuntime: Sendable {
         do {
             mqtt = try MQTTClient(
                 options: MQTTSettings.options(configuration),
-                onMessage: { intakeRef.handle($0) },
+                onDelivery: { intakeRef.handle($0) },
                 onEvent: { event in
                     switch event {
                     case .connected(let sessionPresent):

@@ -65,9 +65,12 @@ final class Intake: Sendable {
     var counters: Counters { state.withLock { $0.counters } }
     var isHolding: Bool { state.withLock { !$0.held.isEmpty } }
 
-    func handle(_ message: MQTTMessage) {
+    /// `message` lends libmosquitto's buffer: it is parsed in place and copied only into the
+    /// quarantine (once, however many tables refuse it); rows copy only what they keep.
+    func handle(_ message: borrowing MQTTDelivery) {
         // Its parse, row and quarantine write leave blocks behind that glibc keeps otherwise.
-        defer { if message.payload.count >= HeapRelease.bigMessageBytes { HeapRelease.trim() } }
+        let big = message.payloadCount >= HeapRelease.bigMessageBytes
+        defer { if big { HeapRelease.trim() } }
         let delivery = deliveryMark(message)
         if let delivery, (try? ring.isRedelivery(delivery)) == true {
             state.withLock { $0.counters.redelivered += 1 }
@@ -79,6 +82,7 @@ final class Intake: Sendable {
         let recordID = recordIDs.next()
         let context = MessageContext(receivedAtMicros: receivedAt, gatewayID: gatewayID, recordID: recordID)
         var rows: [NewRow] = []
+        var refusals: [(table: String, reason: String)] = []
         var matched = false
         for route in routes where route.table.matches(topic: message.topic) {
             matched = true
@@ -88,7 +92,13 @@ final class Intake: Sendable {
                     table: route.table.name, descriptorID: route.descriptorID, recordID: recordID,
                     receivedAt: receivedAt, payload: payload))
             } catch {
-                quarantine(message, table: route.table.name, reason: error.description, receivedAt: receivedAt)
+                refusals.append((route.table.name, error.description))
+            }
+        }
+        if !refusals.isEmpty {
+            let payload = message.payloadArray()
+            for refusal in refusals {
+                quarantine(topic: message.topic, payload: payload, table: refusal.table, reason: refusal.reason, receivedAt: receivedAt)
             }
         }
         state.withLock { $0.counters.messages += 1 }
@@ -100,21 +110,28 @@ final class Intake: Sendable {
         store(rows, delivery: delivery)
     }
 
-    private func deliveryMark(_ message: MQTTMessage) -> Delivery? {
+    private func deliveryMark(_ message: borrowing MQTTDelivery) -> Delivery? {
         guard message.qos > 0, !message.retained, message.mid != 0 else { return nil }
         // FNV-1a over topic, a separator and payload.
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in message.topic.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         hash = (hash ^ 0xff) &* 0x100_0000_01b3
-        for byte in message.payload { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        message.withPayload { bytes in
+            for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        }
         let epoch = state.withLock { $0.connectionEpoch }
         return Delivery(packetID: message.mid, connectionEpoch: epoch, contentHash: Int64(bitPattern: hash))
     }
 
-    private func encode(_ message: MQTTMessage, for table: CompiledTable, context: MessageContext) throws(IntakeError) -> [UInt8] {
+    private func encode(
+        _ message: borrowing MQTTDelivery, for table: CompiledTable, context: MessageContext
+    ) throws(IntakeError) -> [UInt8] {
         let output: RowMapper.Output
         do {
-            output = try table.mapper.map(topic: message.topic, payload: message.payload, context: context)
+            let topic = message.topic
+            output = try message.withPayload { (bytes) throws(MappingError) -> RowMapper.Output in
+                try table.mapper.map(topic: topic, payloadBytes: bytes, context: context)
+            }
         } catch {
             throw IntakeError(description: error.reason)
         }
@@ -136,19 +153,19 @@ final class Intake: Sendable {
         }
     }
 
-    private func quarantine(_ message: MQTTMessage, table: String, reason: String, receivedAt: Int64) {
+    private func quarantine(topic: String, payload: [UInt8], table: String, reason: String, receivedAt: Int64) {
         let suppressed = state.withLock { state -> Int? in
             state.counters.quarantined += 1
             return state.quarantineLog.admit()
         }
         if let suppressed {
-            var metadata: Logger.Metadata = ["table": "\(table)", "topic": "\(message.topic)", "reason": "\(reason)"]
+            var metadata: Logger.Metadata = ["table": "\(table)", "topic": "\(topic)", "reason": "\(reason)"]
             if suppressed > 0 { metadata["not_logged_since_last"] = "\(suppressed)" }
             logger.warning("payload quarantined", metadata: metadata)
         }
         do {
             _ = try ring.quarantineUnmappable(
-                table: table, topic: message.topic, payload: message.payload, reason: reason, receivedAt: receivedAt)
+                table: table, topic: topic, payload: payload, reason: reason, receivedAt: receivedAt)
         } catch {
             logger.error("cannot write to the quarantine", metadata: ["error": "\(error)"])
         }
