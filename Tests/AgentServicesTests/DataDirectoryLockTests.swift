@@ -24,7 +24,7 @@ import Testing
         defer { temporary.remove() }
         let held = try #require(try DataDirectoryLock.acquire(dataDirectory: temporary.path))
         let error = try #require(throws: AgentError.self) { try DataDirectoryLock.acquireForDaemon(dataDirectory: temporary.path) }
-        #expect(error.description.contains("another zerobus-edge process (pid \(getpid())) is using \(temporary.path)"))
+        #expect(error.description.contains("another zerobus-edge process is using \(temporary.path) (pid \(getpid()) holds its lock)"))
         withExtendedLifetime(held) {}
     }
 

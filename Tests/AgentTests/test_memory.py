@@ -7,7 +7,9 @@ debug binary (the default here) already sits at ~25 MiB idle (bigger, unoptimise
 base is the larger of 24 MiB and the agent's own RSS at rest, measured after a warm-up (small
 readings and junk: SQLite's page cache and the threads' stacks are part of "at rest").
 Three payloads is the floor with libmosquitto 2.0: it holds the packet buffer and its own copy
-of the payload while our handler runs, and the quarantine needs one array of it.
+of the payload while our handler runs, and the quarantine needs one array of it (a valid reading:
+the parsed JSON's big string). Measured above rest: 29.5–29.7 MiB for 3 × 9.9 = 29.7 MiB, so
+SLACK (1 MiB) covers the run-to-run wobble of the at-rest figure, not another copy (+9.9 MiB).
 """
 
 import time
@@ -22,6 +24,7 @@ BIG_COUNT = 20
 FLOOD = 50_000
 BASE = 24 * MiB
 SETTLED_LIMIT = 32 * MiB
+SLACK = 1 * MiB
 
 
 def proc_status(pid: int) -> dict[str, int]:
@@ -86,7 +89,7 @@ def test_big_junk_and_a_junk_flood_stay_bounded_and_memory_is_returned(stack):
     flood_end = time.monotonic()
 
     peak = proc_status(pid)["VmHWM"]
-    limit = max(BASE, at_rest) + 3 * BIG
+    limit = max(BASE, at_rest) + 3 * BIG + SLACK
     assert peak <= limit, f"peak RSS {peak / MiB:.1f} MiB > {limit / MiB:.1f} MiB (at rest: {at_rest / MiB:.1f})"
 
     settled = wait_for(lambda: (rss := proc_status(pid)["VmRSS"]) < SETTLED_LIMIT and rss, 60,
@@ -122,7 +125,7 @@ def test_big_valid_readings_cost_at_most_three_payloads(stack):
     assert_complete(reading_rows(stack.emulator), ids, exactly_once=True)
 
     peak = proc_status(pid)["VmHWM"]
-    limit = max(BASE, at_rest) + 3 * BIG
+    limit = max(BASE, at_rest) + 3 * BIG + SLACK
     assert peak <= limit, f"peak RSS {peak / MiB:.1f} MiB > {limit / MiB:.1f} MiB (at rest: {at_rest / MiB:.1f})"
     settled = wait_for(lambda: (rss := proc_status(pid)["VmRSS"]) < SETTLED_LIMIT and rss, 60,
                        "RSS back under 32 MiB", lambda: f"{proc_status(pid)}\n{stack.diagnostics()}", interval=0.5)

@@ -49,8 +49,8 @@ public final class DataDirectoryLock: Sendable {
     /// directory and, when the kernel tells, the process that holds it.
     static func acquireForDaemon(dataDirectory: String) throws(AgentError) -> DataDirectoryLock {
         if let lock = try acquire(dataDirectory: dataDirectory, patience: .seconds(5)) { return lock }
-        let holder = LockHolder.pid(ofFlockOn: dataDirectory).map { " (pid \($0))" } ?? ""
-        throw AgentError("another zerobus-edge process\(holder) is using \(dataDirectory) "
-            + "(the data directory is locked); one agent per data_dir")
+        let holder = LockHolder.pid(ofFlockOn: dataDirectory).map { "pid \($0) holds" } ?? "another process holds"
+        throw AgentError("another zerobus-edge process is using \(dataDirectory) "
+            + "(\(holder) its lock); one agent per data_dir")
     }
 }
