@@ -27,8 +27,10 @@ build_packages() { # build_packages TARGET: the root's --include list
     local list=debhelper,dpkg-dev,libmbedtls-dev,libmosquitto-dev,libnghttp2-dev,libsqlite3-dev,pkgconf,git,ca-certificates
     if [ "$arch" = "$HOST_ARCH" ]; then
         # What the host toolchain's swift-build/swift-frontend link against (ldd).
-        curl=libcurl4; [ "$release" = bookworm ] || curl=libcurl4t64
-        list+=,$curl,libxml2,libedit2,libncurses6,zlib1g-dev,binutils,libuuid1
+        # debian/rules passes gold's --icf=all; from Debian 13 gold is its own package.
+        curl=libcurl4 gold=
+        [ "$release" = bookworm ] || { curl=libcurl4t64; gold=,binutils-gold; }
+        list+=,$curl,libxml2,libedit2,libncurses6,zlib1g-dev,binutils$gold,libuuid1
     else
         list+=,swiftlang
     fi
