@@ -12,7 +12,8 @@
 # must reach the emulator.
 #
 # Usage (root): Tests/Package/test_packages.sh [target...]  (default: $TARGETS, else all)
-# Packages come from dist/<release>/ (packaging/build-packages.sh).
+# Packages come from dist/<release>/ (packaging/build-packages.sh); the logs go next to them
+# (<arch>.test.log, <arch>.agent.log).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -107,11 +108,11 @@ test_target() { # test_target TARGET: its last line is PASS or what failed (sets
         -e "s|^# http_listen = .*|http_listen = \"127.0.0.1:$(free_port)\"|" \
         -e "s|^# linger_ms .*|linger_ms = 20|" "$dir/etc/$PKG/agent.toml"
     chroot "$dir" install -d -o $PKG -g $PKG -m 0755 /run/$PKG
-    run_in_root "$dir" $PKG /usr/bin/$PKG run --config /etc/$PKG/agent.toml >"$WORK/$target.agent.log" 2>&1 &
+    run_in_root "$dir" $PKG /usr/bin/$PKG run --config /etc/$PKG/agent.toml >"$ROOT/dist/$release/$arch.agent.log" 2>&1 &
     agent=$!
     PIDS+=($agent)
     wait_for 120 python3 -c "import json,sys; sys.exit(not json.load(open('$dir/run/$PKG/health.json'))['mqtt']['connected'])" \
-        || { echo "agent never reported MQTT connected"; tail -5 "$WORK/$target.agent.log"; return 1; }
+        || { echo "agent never reported MQTT connected"; tail -5 "$ROOT/dist/$release/$arch.agent.log"; return 1; }
     local i
     for i in $(seq 1 "$COUNT"); do
         mosquitto_pub -h 127.0.0.1 -p "$mqtt_port" -q 1 -t "sensors/dev$((i % 3))/temp" \
@@ -135,9 +136,11 @@ for target in "${targets[@]}"; do
     deb="$ROOT/dist/$release/${PKG}_${version}_$arch.deb"
     echo "test_packages: $target"
     start=$SECONDS
-    test_target "$target" >"$WORK/$target.log" 2>&1 || true
-    result=$(tail -1 "$WORK/$target.log")
-    [[ "$result" == PASS* ]] || { status=1; echo "  failed: $result"; tail -15 "$WORK/$target.log" | sed 's/^/    /'; }
+    log="$ROOT/dist/$release/$arch.test.log"
+    mkdir -p "$ROOT/dist/$release"
+    test_target "$target" >"$log" 2>&1 || true
+    result=$(tail -1 "$log")
+    [[ "$result" == PASS* ]] || { status=1; echo "  failed: $result (log: $log)"; tail -15 "$log" | sed 's/^/    /'; }
     if [ -n "$agent" ]; then kill -TERM "$agent" 2>/dev/null || true; wait "$agent" 2>/dev/null || true; agent=; fi
     [ -z "$current_root" ] || { umount_root "$current_root"; current_root=; }
     built=$(cat "$ROOT/dist/$release/$arch.build-seconds" 2>/dev/null || echo "?")
