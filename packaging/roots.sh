@@ -86,13 +86,15 @@ ensure_root() {
     echo "$dir"
 }
 
-# mount_root DIR [SOURCE]: /proc, /dev, the host's Swift toolchain and package mirrors
-# (read-only), and SOURCE (the checkout) at /src.
+# mount_root DIR [SOURCE]: /proc and /dev; with SOURCE (a build) also the checkout at /src and
+# the host's Swift toolchain and package mirrors (read-only). A test root gets neither, so the
+# installed binary cannot lean on the toolchain's libraries.
 mount_root() {
     local dir=$1 source=${2:-}
     mountpoint -q "$dir/proc" || mount -t proc proc "$dir/proc"
     if ! mountpoint -q "$dir/dev"; then mount --rbind /dev "$dir/dev"; mount --make-rslave "$dir/dev"; fi
     local pair from to
+    [ -n "$source" ] || return 0
     for pair in /opt/swift:/opt/swift /opt/swift-packages:/opt/swift-packages ${source:+$source:/src}; do
         from=${pair%%:*}; to=$dir${pair#*:}
         [ -d "$from" ] || continue

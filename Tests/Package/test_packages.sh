@@ -54,9 +54,10 @@ mosquitto -c "$WORK/mosquitto.conf" >"$WORK/mosquitto.log" 2>&1 &
 PIDS+=($!)
 wait_for 10 bash -c "echo > /dev/tcp/127.0.0.1/$mqtt_port" || { echo "mosquitto did not start" >&2; exit 1; }
 
-run_in_root() { # run_in_root DIR USER command...: the unit's environment, as USER
+run_in_root() { # run_in_root DIR USER command...: the unit's environment, as USER (in a subshell)
     local dir=$1 user=$2; shift 2
-    chroot --userspec="$user:$user" "$dir" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
+    # exec: run in the background, $! is then the agent itself, which the test stops by its pid.
+    exec chroot --userspec="$user:$user" "$dir" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
         HOME=/var/lib/$PKG STATE_DIRECTORY=/var/lib/$PKG RUNTIME_DIRECTORY=/run/$PKG \
         DATABRICKS_CLIENT_ID=pkg-test-client DATABRICKS_CLIENT_SECRET=pkg-test-secret "$@"
 }
@@ -95,7 +96,7 @@ test_target() { # test_target TARGET: its last line is PASS or what failed (sets
         || { echo "Depends not installable: $deps"; return 1; }
     chroot "$dir" dpkg -i "/root/$(basename "$deb")" || { echo "dpkg -i failed"; return 1; }
     [ "$(chroot "$dir" /usr/bin/$PKG --version)" = "$version" ] || { echo "--version is not $version"; return 1; }
-    run_in_root "$dir" $PKG /usr/bin/$PKG check-config --config /etc/$PKG/agent.toml \
+    (run_in_root "$dir" $PKG /usr/bin/$PKG check-config --config /etc/$PKG/agent.toml) \
         || { echo "check-config rejects the shipped agent.toml"; return 1; }
 
     : >"$WORK/out.jsonl"
