@@ -4,7 +4,7 @@
 # libraries and gets its Depends from that release's dpkg-shlibdeps.
 #
 # Usage (root): packaging/build-packages.sh [target...]
-#   targets: bookworm-amd64 trixie-amd64 trixie-arm64 (default: $TARGETS, else all)
+#   targets: bookworm-amd64 trixie-amd64 trixie-arm64 (default: $TARGETS, else the two amd64 ones)
 # Output: dist/<release>/zerobus-edge_<version>_<arch>.deb (+ dbgsym, .changes,
 # .buildinfo) and dist/<release>/<arch>.build-seconds for the table of
 # Tests/Package/test_packages.sh. Roots and their caches: $ROOTS_DIR (packaging/roots.sh).

@@ -11,7 +11,7 @@
 # zerobus-edge user, N readings are published and the same N distinct record_ids
 # must reach the emulator.
 #
-# Usage (root): Tests/Package/test_packages.sh [target...]  (default: $TARGETS, else all)
+# Usage (root): Tests/Package/test_packages.sh [target...]  (default: $TARGETS, else the amd64 ones)
 # Packages come from dist/<release>/ (packaging/build-packages.sh); the logs go next to them
 # (<arch>.test.log, <arch>.agent.log).
 set -euo pipefail
