@@ -9,7 +9,7 @@
 # a real mosquitto and the Zerobus emulator run on the host (the root shares its
 # network, loopback only), the INSTALLED binary runs in the root as the
 # zerobus-edge user, N readings are published and the same N distinct record_ids
-# must reach the emulator.
+# must reach the emulator over TLS (its CA as ca_file).
 #
 # Usage (root): Tests/Package/test_packages.sh [target...]  (default: $TARGETS, else the amd64 ones)
 # Packages come from dist/<release>/ (packaging/build-packages.sh); the logs go next to them
@@ -80,7 +80,7 @@ EOF
 }
 
 test_target() { # test_target TARGET: its last line is PASS or what failed (sets current_root, agent)
-    local target=$1 release arch deb dir deps grpc_url http_url
+    local target=$1 release arch deb dir deps tls_url http_url
     release=$(target_release "$target"); arch=$(target_arch "$target")
     deb="$ROOT/dist/$release/${PKG}_${version}_$arch.deb"
     [ -f "$deb" ] || { echo "no package (make packages)"; return 1; }
@@ -100,9 +100,14 @@ test_target() { # test_target TARGET: its last line is PASS or what failed (sets
         || { echo "check-config rejects the shipped agent.toml"; return 1; }
 
     : >"$WORK/out.jsonl"
-    grpc_url=$(sed -n 's/^ZEROBUS_EMULATOR .*grpc=\([^ ]*\).*/\1/p' "$WORK/emulator.out")
+    # The gRPC stream goes over TLS (1.3 with Debian 13's mbedTLS, 1.2 with Debian 12's) to the
+    # emulator's own CA, which the operator would add as ca_file; a real system has localhost in /etc/hosts.
+    tls_url=$(sed -n 's/^ZEROBUS_EMULATOR .*tls=\([^ ]*\).*/\1/p' "$WORK/emulator.out")
+    install -m 0644 "$(sed -n 's/^ZEROBUS_EMULATOR .*ca=\([^ ]*\).*/\1/p' "$WORK/emulator.out")" "$dir/etc/$PKG/test-ca.pem"
+    grep -q localhost "$dir/etc/hosts" 2>/dev/null || echo "127.0.0.1 localhost" >>"$dir/etc/hosts"
     http_url=$(sed -n 's/^ZEROBUS_EMULATOR .*http=\([^ ]*\).*/\1/p' "$WORK/emulator.out")
-    sed -i -e "s|^endpoint = .*|endpoint = \"$grpc_url\"|" \
+    sed -i -e "s|^endpoint = .*|endpoint = \"$tls_url\"|" \
+        -e "s|^# ca_file = \"\"|ca_file = \"/etc/$PKG/test-ca.pem\"|" \
         -e "s|^workspace_url = .*|workspace_url = \"$http_url\"|" \
         -e "s|^# url = \"mqtt://127.0.0.1:1883\"|url = \"mqtt://127.0.0.1:$mqtt_port\"|" \
         -e "s|^# gateway_id = .*|gateway_id = \"$target\"|" \
@@ -126,7 +131,7 @@ test_target() { # test_target TARGET: its last line is PASS or what failed (sets
 }
 
 (cd "$ROOT" && exec env -u http_proxy -u https_proxy "$PYTHON" Tests/Emulator/zerobus_emulator.py --out "$WORK/acked.jsonl" \
-    --require-auth --client-id pkg-test-client --client-secret pkg-test-secret >"$WORK/emulator.out" 2>"$WORK/emulator.log") &
+    --tls-port 0 --cert-dir "$WORK/certs" --require-auth --client-id pkg-test-client --client-secret pkg-test-secret >"$WORK/emulator.out" 2>"$WORK/emulator.log") &
 PIDS+=($!)
 wait_for 60 grep -q '^ZEROBUS_EMULATOR ' "$WORK/emulator.out" || { echo "emulator did not start" >&2; tail "$WORK/emulator.log" >&2; exit 1; }
 
