@@ -65,9 +65,9 @@ ensure_root() {
     dir="$ROOTS_DIR/$target-$kind"; tar="$dir.tar"; log="$ROOTS_DIR/logs/$target-$kind.log"
     mkdir -p "$ROOTS_DIR/logs" "$ROOTS_DIR/debs-$target"
     enable_qemu "$arch"
-    if [ -n "$fresh" ] && [ -f "$tar" ]; then umount_root "$dir"; rm -rf "$dir"; fi
+    if [ -n "$fresh" ] && [ -f "$tar" ]; then umount_root "$dir"; remove_root "$dir" || return 1; fi
     if [ ! -x "$dir/usr/bin/dpkg" ]; then
-        rm -rf "$dir"; mkdir -p "$dir"
+        remove_root "$dir" || return 1; mkdir -p "$dir"
         if [ -f "$tar" ]; then
             tar -C "$dir" -xf "$tar"
         else
@@ -85,6 +85,17 @@ ensure_root() {
         fi
     fi
     echo "$dir"
+}
+
+# rm -rf of a root that still has /dev or the checkout bound inside would delete the host's
+# files, so a root is only removed when nothing is mounted below it.
+remove_root() {
+    local dir=$1
+    [ -e "$dir" ] || return 0
+    if awk -v d="$dir/" 'index($2, d) == 1 {found=1} END {exit !found}' /proc/mounts; then
+        echo "roots: $dir still has mounts; not removing it" >&2; return 1
+    fi
+    rm -rf "$dir"
 }
 
 # mount_root DIR [SOURCE]: /proc and /dev; with SOURCE (a build) also the checkout at /src and
