@@ -12,7 +12,9 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-STAGE="$ROOT/.build-deb/src"
+# STAGE: one per target when packaging/build-packages.sh builds several releases from one checkout.
+STAGE=${STAGE:-$ROOT/.build-deb/src}
+OUT=$(dirname "$STAGE")   # dpkg-buildpackage writes next to the source folder
 DIST=${DIST:-$ROOT/dist}
 cd "$ROOT"
 
@@ -38,15 +40,16 @@ list "$ROOT" | while IFS= read -r path; do
     fi
 done
 rm -rf "$STAGE/debian" && cp -a packaging/debian "$STAGE/debian"
-rm -f "$ROOT"/.build-deb/zerobus-edge*_"$version"_*
+rm -f "$OUT"/zerobus-edge*_"$version"_*
 
 (cd "$STAGE" && dpkg-buildpackage -b -us -uc --no-sign)
 
 mkdir -p "$DIST"
 rm -f "$DIST"/zerobus-edge*_"$version"_*
-changes="$ROOT/.build-deb/zerobus-edge_${version}_${arch}.changes"
-for file in $(sed -n '/^Files:/,/^[A-Z]/{s/^ [0-9a-f]\{32\} [0-9]* [^ ]* [^ ]* //p}' "$changes") "$(basename "$changes")"; do
-    cp "$ROOT/.build-deb/$file" "$DIST/"
+changes="$OUT/zerobus-edge_${version}_${arch}.changes"
+changes_files() { sed -n '/^Files:/,/^[A-Z]/{s/^ [0-9a-f]\{32\} [0-9]* [^ ]* [^ ]* //p}' "$1"; echo "$(basename "$1")"; }
+for file in $(changes_files "$changes"); do
+    cp "$OUT/$file" "$DIST/"
 done
 deb="$DIST/zerobus-edge_${version}_${arch}.deb"
 
@@ -54,9 +57,14 @@ if [ "${LINTIAN:-1}" != 0 ] && command -v lintian >/dev/null; then
     echo "build-deb: lintian"
     status=0
     as_user=()   # lintian advises against running as root
+    # As `nobody` it must be able to read what it checks, and a checkout may sit in a 0700
+    # directory (lintian: ".changes is not a readable file"), so it checks a world-readable copy.
+    lint=$(mktemp -d); chmod 755 "$lint"
+    for file in $(changes_files "$changes"); do install -m 644 "$DIST/$file" "$lint/"; done
     if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then as_user=(runuser -u nobody -- env HOME=/tmp); fi
     (cd /tmp && "${as_user[@]}" lintian --info --display-info --fail-on error,warning \
-        "$DIST/zerobus-edge_${version}_${arch}.changes") >"$DIST/lintian.txt" 2>&1 || status=$?
+        "$lint/$(basename "$changes")") >"$DIST/lintian.txt" 2>&1 || status=$?
+    rm -rf "$lint"
     if [ -s "$DIST/lintian.txt" ]; then cat "$DIST/lintian.txt"; else echo "(lintian: no tags)"; fi
     if [ "$status" != 0 ]; then echo "build-deb: lintian failed (status $status)" >&2; exit 1; fi
 fi

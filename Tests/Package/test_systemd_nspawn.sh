@@ -67,9 +67,12 @@ if [ ! -x "$CROOT/usr/lib/systemd/systemd" ]; then
     echo "debootstrap bookworm into $CROOT"
     rm -rf "$CROOT"; mkdir -p "$(dirname "$CROOT")"
     debootstrap --variant=minbase \
-        --include=systemd,systemd-sysv,dbus,adduser,libmosquitto1,libnghttp2-14,libmbedtls14,libsqlite3-0,libstdc++6,procps \
+        --include=systemd,systemd-sysv,dbus,adduser,ca-certificates,libmosquitto1,libnghttp2-14,libmbedtls14,libsqlite3-0,libstdc++6,procps \
         bookworm "$CROOT" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 || { tail -20 "$WORK/debootstrap.log"; exit 1; }
 fi
+# The package depends on ca-certificates; containers made before that lack it.
+[ -f "$CROOT/etc/ssl/certs/ca-certificates.crt" ] || { chroot "$CROOT" apt-get update -qq \
+    && chroot "$CROOT" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ca-certificates >/dev/null; }
 rm -f "$CROOT"/root/*.deb
 cp "$DEB" "$CROOT/root/test.deb"
 systemd-nspawn -q -D "$CROOT" -b --register=no --keep-unit --console=pipe >"$WORK/nspawn.log" 2>&1 &

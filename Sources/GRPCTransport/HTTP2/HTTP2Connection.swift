@@ -4,10 +4,13 @@
 /// them all (or call ``close()``) to close it.
 public final class HTTP2Connection: Sendable {
     public let endpoint: Endpoint
+    /// The negotiated TLS version ("TLSv1.2", "TLSv1.3"); nil for h2c.
+    public let tlsVersion: String?
     private let mailbox: ConnectionMailbox
 
-    private init(endpoint: Endpoint, mailbox: ConnectionMailbox) {
+    private init(endpoint: Endpoint, tlsVersion: String?, mailbox: ConnectionMailbox) {
         self.endpoint = endpoint
+        self.tlsVersion = tlsVersion
         self.mailbox = mailbox
     }
 
@@ -34,8 +37,10 @@ public final class HTTP2Connection: Sendable {
                         continuation.resume(returning: .failure(error))
                         return
                     }
+                    let tlsVersion = (channel as? TLSChannel)?.tlsVersion
                     let engine = HTTP2Engine(channel: channel, mailbox: mailbox, endpoint: endpoint, options: options)
-                    continuation.resume(returning: .success(HTTP2Connection(endpoint: endpoint, mailbox: mailbox)))
+                    continuation.resume(returning: .success(
+                        HTTP2Connection(endpoint: endpoint, tlsVersion: tlsVersion, mailbox: mailbox)))
                     engine.run()
                 }
             } catch {

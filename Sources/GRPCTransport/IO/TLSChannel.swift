@@ -1,7 +1,8 @@
 import CMbedTLS
 import Glibc
 
-/// A TLS 1.2 client channel on mbedTLS 2.28.
+/// A TLS client channel on mbedTLS: 2.28 (Debian 12, TLS 1.2 only) or 3.6 (Debian 13, TLS 1.3 when the
+/// server offers it, else 1.2). The version differences live in the CMbedTLS shim (`zb_tls_*`).
 ///
 /// Every mbedTLS context is heap-allocated because mbedTLS keeps raw pointers between them
 /// (ssl→conf, conf→ca_chain, conf→p_rng, conf→alpn_list, ssl→p_bio); they never move and are
@@ -64,12 +65,21 @@ final class TLSChannel: ByteChannel {
         return channel
     }
 
+    /// `psa_crypto_init()` on 3.x, once per process (a `static let` runs its initialiser exactly once).
+    private static let libraryReady: Int32 = zb_tls_global_init()
+    /// What 3.x's read returns after it has consumed a TLS 1.3 NewSessionTicket; 0 (never an error) on 2.28.
+    private static let newSessionTicket: Int32 = zb_tls_err_new_session_ticket()
+
+    /// The negotiated protocol version, "TLSv1.2" or "TLSv1.3".
+    var tlsVersion: String { String(cString: mbedtls_ssl_get_version(ssl)) }
+
     /// The protocol the server selected with ALPN, if any.
     var negotiatedProtocol: String? {
         mbedtls_ssl_get_alpn_protocol(ssl).map { String(cString: $0) }
     }
 
     private func configure(options: ConnectionOptions) throws(TransportError) {
+        try check(Self.libraryReady, "initialising PSA crypto")
         let personalization = Array("zerobus-edge-tls".utf8)
         try check(mbedtls_ctr_drbg_seed(drbg, mbedtls_entropy_func, entropy, personalization, personalization.count),
                   "seeding the random generator")
@@ -79,7 +89,7 @@ final class TLSChannel: ByteChannel {
         mbedtls_ssl_conf_authmode(config, MBEDTLS_SSL_VERIFY_REQUIRED)
         mbedtls_ssl_conf_ca_chain(config, trustAnchors, nil)
         mbedtls_ssl_conf_rng(config, mbedtls_ctr_drbg_random, drbg)
-        mbedtls_ssl_conf_min_version(config, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3)
+        zb_tls_conf_min_tls12(config)
         if alpnCount > 0 {  // an empty list would send a malformed, empty ALPN extension
             try check(mbedtls_ssl_conf_alpn_protocols(config, alpnList), "setting ALPN")
         }
@@ -103,7 +113,7 @@ final class TLSChannel: ByteChannel {
                 throw TransportError(.tlsHandshake, "cannot load CA file \(path): \(reason)")
             }
         }
-        if trustAnchors.pointee.version == 0 {
+        if trustAnchors.pointee.version == 0 {  // public in 2.28 and 3.6 alike
             throw TransportError(.tlsHandshake, "no trust anchors: the system trust store is off and no CA file was given")
         }
     }
@@ -139,7 +149,10 @@ final class TLSChannel: ByteChannel {
     var hasBufferedInput: Bool { mbedtls_ssl_get_bytes_avail(ssl) > 0 || socket.hasUnreadBytes }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(TransportError) -> IOResult {
-        let result = mbedtls_ssl_read(ssl, buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), buffer.count)
+        var result = mbedtls_ssl_read(ssl, buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), buffer.count)
+        while Self.newSessionTicket != 0 && result == Self.newSessionTicket {  // a ticket, not data: read on
+            result = mbedtls_ssl_read(ssl, buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), buffer.count)
+        }
         switch result {
         case 1...: return .transferred(Int(result))
         case 0, MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY, MBEDTLS_ERR_SSL_CONN_EOF: return .endOfStream
