@@ -100,7 +100,8 @@ enum JournalFiles {
         return stat(path, &info) == 0 ? Int64(info.st_size) : 0
     }
 
-    private static func syncDirectory(of path: String) {
+    /// fsyncs the directory holding `path`, so a new or renamed entry survives a power cut.
+    static func syncDirectory(of path: String) {
         let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
         let fd = open(directory.isEmpty ? "/" : directory, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return }

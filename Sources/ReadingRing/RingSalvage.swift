@@ -50,7 +50,7 @@ enum RingSalvage {
             removeSet(partial)
             return nil
         }
-        syncDirectory(of: ring)
+        JournalFiles.syncDirectory(of: ring)
         if outcome.rowsListed == nil, let previous, previous.clean { outcome.rowsListed = previous.rows }
         return outcome
     }
@@ -168,14 +168,6 @@ enum RingSalvage {
 
     static func removeSet(_ path: String) {
         for suffix in ["", "-journal", "-wal", "-shm"] { _ = unlink(path + suffix) }
-    }
-
-    private static func syncDirectory(of path: String) {
-        let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
-        let fd = open(directory.isEmpty ? "/" : directory, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        _ = fsync(fd)
-        close(fd)
     }
 }
 
