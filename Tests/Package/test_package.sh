@@ -143,7 +143,9 @@ as_service() {
 }
 leftovers() { # every path named after the package outside this test's folders
     # (/var/cache/man: man-db's trigger caches formatted pages there; not the package's.)
-    find /etc /var /usr /lib /run /opt -xdev \( -path /var/tmp -o -path /var/cache/man -o -path /opt/swift -o -path /opt/swift-packages \) -prune \
+    # (${ROOTS_DIR:-/var/cache/zerobus-edge-roots}: the Debian roots of make packages, which install the package themselves.)
+    find /etc /var /usr /lib /run /opt -xdev \( -path /var/tmp -o -path /var/cache/man -o -path /opt/swift -o -path /opt/swift-packages \
+        -o -path "${ROOTS_DIR:-/var/cache/zerobus-edge-roots}" \) -prune \
         -o -name "*$PKG*" -print 2>/dev/null | grep -v -e "^$ROOT" -e "^$WORK" | LC_ALL=C sort || true
     grep -h "^$PKG:" /etc/passwd /etc/group /etc/shadow /etc/gshadow 2>/dev/null || true
     dpkg-statoverride --list 2>/dev/null | grep "$PKG" || true
