@@ -80,6 +80,8 @@ public final class ReadingRing: Sendable {
             try RingDatabase.renameFile(RingSalvage.salvagedPath(path), to: path)
         }
         RingSalvage.removeSet(RingSalvage.partialPath(path))
+        // Only the owner (the process that replays the journal) keeps the state file.
+        let previous = configuration.intakeJournal ? RingStateFile.read(ring: path) : nil
         let store: RingStore
         do {
             store = try makeStore(configuration)
@@ -88,7 +90,7 @@ public final class ReadingRing: Sendable {
             // Copy what can still be read, then move the damaged set aside for the operator.
             // Journal files name this file's ids: they stay with a salvaged copy (same ids) and
             // go aside with the damaged file otherwise.
-            let salvage = RingSalvage.salvage(path, previous: configuration.intakeJournal ? RingStateFile.read(ring: path) : nil)
+            let salvage = RingSalvage.salvage(path, previous: previous)
             report.movedAsideTo = try RingDatabase.moveAside(path, now: now(), withJournals: salvage == nil)
             if let salvage {
                 try RingDatabase.renameFile(RingSalvage.salvagedPath(path), to: path)
@@ -103,8 +105,6 @@ public final class ReadingRing: Sendable {
                 store = try makeStore(configuration)
             }
         }
-        // Only the owner (the process that replays the journal) keeps the state file.
-        let previous = configuration.intakeJournal ? RingStateFile.read(ring: path) : nil
         var intake = IntakeState()
         if configuration.intakeJournal {
             // Before anything else: what was journaled (and PUBACKed) before a crash goes to SQLite.
@@ -118,14 +118,12 @@ public final class ReadingRing: Sendable {
                 ringPath: configuration.path, generation: replay.nextGeneration, durable: configuration.sync == .full,
                 drainBytes: configuration.journalDrainBytes)
         }
-        if let previous {
+        if configuration.intakeJournal {
             // A salvage already reported its own losses against the damaged file.
-            if report.movedAsideTo == nil {
+            if let previous, report.movedAsideTo == nil {
                 report.missing = previous.missing(nextRowID: store.mirror.nextRowID, rows: store.mirror.totalRows)
             }
             // From here on a crash compares against this run's rows, not the lost ones.
-            intake.savedState = RingStateFile(nextRowID: store.mirror.nextRowID, rows: store.mirror.totalRows, clean: false)
-        } else if configuration.intakeJournal {
             intake.savedState = RingStateFile(nextRowID: store.mirror.nextRowID, rows: store.mirror.totalRows, clean: false)
         }
         intake.savedState?.write(ring: path)

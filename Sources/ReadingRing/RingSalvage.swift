@@ -27,9 +27,6 @@ enum RingSalvage {
         /// Rows the damaged file's index listed, when that index could be read; nil otherwise.
         var rowsListed: Int?
         var quarantineKept: Int
-        /// Rowids stepped past because no row could be read there, across all tables (gaps
-        /// between ids count too, so this is not a count of lost rows).
-        var skippedRowids: Int
     }
 
     static func partialPath(_ ring: String) -> String { ring + ".salvage-partial" }
@@ -67,14 +64,13 @@ enum RingSalvage {
         let present = try oldTables(db)
         guard present.contains("rows") else { throw RingDatabase.Unusable(reason: "no rows table") }
 
-        var outcome = Outcome(rowsKept: 0, rowsListed: listedRows(db), quarantineKept: 0, skippedRowids: 0)
+        var outcome = Outcome(rowsKept: 0, rowsListed: listedRows(db), quarantineKept: 0)
         // The ids of rows end below the high-water mark, wherever it can still be read.
         let marks = [rowIDBound, present.contains("meta") ? (try? scalar(db, "SELECT next_row_id FROM old.meta")) ?? nil : nil]
         let rowsBound = marks.compactMap { $0 }.max()
         for table in ["tables", "descriptors", "rows", "quarantine", "deliveries", "journal_applied", "requests", "meta"]
         where present.contains(table) {
-            let (copied, skipped) = try copyByRowid(db, table: table, bound: table == "rows" ? rowsBound : nil)
-            outcome.skippedRowids += skipped
+            let copied = try copyByRowid(db, table: table, bound: table == "rows" ? rowsBound : nil)
             if table == "rows" { outcome.rowsKept = copied }
             if table == "quarantine" { outcome.quarantineKept = copied }
         }
@@ -84,8 +80,8 @@ enum RingSalvage {
         return outcome
     }
 
-    /// Copies `table` from `old` to `main` by rowid; returns rows copied and rowids skipped.
-    private static func copyByRowid(_ db: SQLiteConnection, table: String, bound: Int64?) throws -> (copied: Int, skipped: Int) {
+    /// Copies `table` from `old` to `main` by rowid; returns the rows copied.
+    private static func copyByRowid(_ db: SQLiteConnection, table: String, bound: Int64?) throws -> Int {
         let chunk = try db.prepare(
             "INSERT INTO main.\(table) SELECT * FROM old.\(table) WHERE rowid > ?1 ORDER BY rowid LIMIT ?2")
         let newest = try db.prepare("SELECT coalesce(max(rowid), ?1) FROM main.\(table)")
@@ -129,7 +125,7 @@ enum RingSalvage {
                 if last == nil, probes > probeBudget + 64 { break }
             }
         }
-        return (copied, probes)
+        return copied
     }
 
     /// Rows the damaged file's `rows_by_table` index lists: a separate b-tree, often intact when

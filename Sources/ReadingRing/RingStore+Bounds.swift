@@ -100,7 +100,7 @@ extension RingStore {
             quarantineDroppedTotal: mirror.counters.values.reduce(0) { $0 + $1.quarantineDropped },
             quarantineRows: mirror.quarantineRows,
             quarantineBytes: mirror.quarantineBytes,
-            isFull: (try rowLiveBytes()) + (try averageEntryBytes()) > configuration.fullBytes,
+            isFull: (try rowLiveBytes()) + (try averageRowBytes()) > configuration.fullBytes,
             tables: tables)
     }
 

@@ -250,7 +250,7 @@ final class RingStore {
     }
 
     /// Average bytes per stored row, used to turn byte budgets into row counts.
-    func averageEntryBytes() throws -> Int64 {
+    func averageRowBytes() throws -> Int64 {
         guard mirror.totalRows > 0 else { return 256 }
         return max(try rowLiveBytes() / Int64(mirror.totalRows), 16)
     }
@@ -273,6 +273,6 @@ final class RingStore {
 
     /// How many average rows fit in `bytes`, at least 1.
     func rowsFitting(_ bytes: Int64) throws -> Int {
-        Int(max(bytes / (try averageEntryBytes()), 1))
+        Int(max(bytes / (try averageRowBytes()), 1))
     }
 }
