@@ -80,7 +80,7 @@ deb: apt
 # trixie-arm64 is opt-in (TARGETS=trixie-arm64): its root builds, but Debian 13's Swift (6.0.3)
 # cannot read this package's 6.2 manifest (packaging/README.md, "arm64").
 TARGETS ?= bookworm-amd64 trixie-amd64
-PACKAGES_APT := debootstrap qemu-user-static binfmt-support mosquitto mosquitto-clients
+PACKAGES_APT := debootstrap qemu-user-static binfmt-support mosquitto mosquitto-clients curl xz-utils
 packages: apt
 	@for p in $(PACKAGES_APT); do dpkg -s $$p >/dev/null 2>&1 || apt-get install -y -qq $$p; done
 	TARGETS="$(TARGETS)" packaging/build-packages.sh

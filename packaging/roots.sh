@@ -8,15 +8,16 @@
 # again unless $ROOTS_DIR is removed (apt-get still fetches the package's Depends in
 # a test root, from the mirror).
 #
-# kind "build": debhelper and the -dev libraries, plus a Swift toolchain: amd64
-# bind-mounts the host's /opt/swift (and the runtime libraries it needs come from
-# the root); arm64 runs under qemu-user with Debian's swiftlang (see README).
+# kind "build": debhelper and the -dev libraries. amd64 builds there with the host's
+# /opt/swift bind-mounted (the runtime libraries it needs come from the root); arm64 is
+# cross-compiled (packaging/cross.sh, this root as its sysroot) and packaged here under qemu-user.
 # kind "test": minbase, nothing of ours; the package brings its Depends.
+# kind "cross": the compiler for a foreign target (packaging/cross.sh): sid's swiftlang.
 
 ROOTS_DIR=${ROOTS_DIR:-/var/cache/zerobus-edge-roots}
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
-# trixie-arm64 works as a target (root, qemu) but its build fails: see packaging/README.md, "arm64".
-ALL_TARGETS="bookworm-amd64 trixie-amd64"
+# trixie-arm64 is cross-compiled (packaging/cross.sh); its root and test run under qemu-user.
+ALL_TARGETS="bookworm-amd64 trixie-amd64 trixie-arm64"
 HOST_ARCH=$(dpkg --print-architecture)
 
 target_release() { echo "${1%-*}"; }
@@ -32,11 +33,11 @@ build_packages() { # build_packages TARGET: the root's --include list
         curl=libcurl4 gold=
         [ "$release" = bookworm ] || { curl=libcurl4t64; gold=,binutils-gold; }
         list+=,$curl,libxml2,libedit2,libncurses6,zlib1g-dev,binutils$gold,libuuid1
-    else
-        list+=,swiftlang
     fi
     echo "$list"
 }
+# The cross root's --include list: the compiler, and what debian/rules' build target needs.
+CROSS_PACKAGES=swiftlang,libc6-dev,make,dpkg-dev,git,ca-certificates,pkgconf
 
 # Foreign architectures run through binfmt_misc + qemu-user-static (flag P, no F:
 # the interpreter must exist inside the root, so it is copied in).
@@ -74,6 +75,7 @@ ensure_root() {
             echo "roots: debootstrap $target ($kind) into $dir, log $log" >&2
             local variant=minbase include=adduser
             [ "$kind" = build ] && { variant=buildd; include=$(build_packages "$target"); }
+            [ "$kind" = cross ] && include=$CROSS_PACKAGES
             # Two stages so the foreign root gets qemu before its packages are configured.
             debootstrap --foreign --variant=$variant --arch="$arch" --cache-dir="$ROOTS_DIR/debs-$target" \
                 --include="$include" "$release" "$dir" "$MIRROR" >"$log" 2>&1 || { tail -20 "$log" >&2; return 1; }
@@ -119,7 +121,7 @@ mount_root() {
 umount_root() {
     local dir=$1 point
     [ -d "$dir" ] || return 0
-    for point in src opt/swift-packages opt/swift dev proc; do
+    for point in sysroot src opt/swift-packages opt/swift dev proc; do
         mountpoint -q "$dir/$point" && umount -R "$dir/$point"
     done
     return 0
