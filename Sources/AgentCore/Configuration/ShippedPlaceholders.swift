@@ -33,8 +33,11 @@ public enum ShippedPlaceholders {
                 ? ""
                 : " (" + variables.map { "'\($0)'" }.joined(separator: ", ")
                     + (variables.count == 1 ? " is" : " are") + " unset or empty)"
+            // The operator's shell lacks the service's environment: after filling in the file,
+            // a plain `check-config` still sees the fallback, so say how to check with it.
             reader.warn(key, "still the shipped placeholder \"\(credential)\"\(why): put the credentials in "
-                + "/etc/default/zerobus-edge")
+                + "/etc/default/zerobus-edge (the service's environment; check with it: "
+                + "sudo sh -c 'set -a; . /etc/default/zerobus-edge; zerobus-edge check-config')")
         }
     }
 }

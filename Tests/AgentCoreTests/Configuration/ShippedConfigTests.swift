@@ -27,7 +27,8 @@ import Testing
         let clientID = try #require(configuration.placeholders.first { $0.keyPath == "zerobus.client_id" })
         #expect(clientID.warningDescription == "\(Self.path):\(try line(of: "client_id")): zerobus.client_id: warning: "
             + "still the shipped placeholder \"not-set\" ('DATABRICKS_CLIENT_ID' is unset or empty): "
-            + "put the credentials in /etc/default/zerobus-edge")
+            + "put the credentials in /etc/default/zerobus-edge (the service's environment; check with it: "
+            + "sudo sh -c 'set -a; . /etc/default/zerobus-edge; zerobus-edge check-config')")
         #expect(configuration.unconfiguredReason == "zerobus.endpoint, zerobus.workspace_url, zerobus.client_id, "
             + "zerobus.client_secret still hold the shipped placeholders (see check-config)")
     }
