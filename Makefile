@@ -8,7 +8,7 @@ APT_PACKAGES := libnghttp2-dev libmbedtls-dev libsqlite3-dev libmosquitto-dev mo
 SWIFT_BUILD_FLAGS ?=
 
 .PHONY: help deps apt venv build test test-swift test-emulator test-agent test-schema test-package \
-	test-package-systemd packages test-packages demo demo-outage demo-client deb bench bench-agent protos clean
+	test-package-systemd test-first-run packages test-packages demo demo-outage demo-client deb bench bench-agent protos clean
 
 help:
 	@echo "make demo         - install dependencies, build, run the embedded demo (broker + emulator + agent + sensors)"
@@ -70,6 +70,12 @@ test-package: deb venv
 test-package-systemd: deb venv
 	@for p in debootstrap systemd-container; do dpkg -s $$p >/dev/null 2>&1 || apt-get install -y -qq $$p; done
 	ZEROBUS_PYTHON=$(abspath $(PYTHON)) Tests/Package/test_systemd_nspawn.sh
+
+# A new operator's first run, README step by step, in a Debian 12 container (systemd-nspawn,
+# private network; apt needs Debian's mirror; a few minutes). Not part of `make test`.
+test-first-run: deb venv
+	@dpkg -s systemd-container >/dev/null 2>&1 || apt-get install -y -qq systemd-container
+	ZEROBUS_PYTHON=$(abspath $(PYTHON)) Tests/Package/test_first_run.sh
 
 deb: apt
 	packaging/build-deb.sh

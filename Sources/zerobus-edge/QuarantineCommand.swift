@@ -40,10 +40,12 @@ extension ZerobusEdge {
     }
 }
 
+/// Every quarantine command works on the ring alone (`retry` maps payloads again with the
+/// tables of the config), so none reads credentials.
 enum QuarantineCommandSupport {
     /// retry/purge: done by the running daemon if there is one (it owns the ring).
     static func perform(_ command: QuarantineTool.Command, _ options: ConfigOption) throws -> String {
-        let configuration = try options.load()
+        let configuration = try options.load(readCredentials: false)
         do {
             return try QuarantineTool.perform(command, configuration: configuration)
         } catch {
@@ -53,7 +55,7 @@ enum QuarantineCommandSupport {
     }
 
     static func tool(_ options: ConfigOption) throws -> QuarantineTool {
-        let configuration = try options.load()
+        let configuration = try options.load(readCredentials: false)
         do {
             return try QuarantineTool(configuration: configuration)
         } catch {

@@ -47,8 +47,14 @@ extension ZerobusEdge {
                 for line in "\(error)".split(separator: "\n") { Output.error("\(options.config): \(line)") }
                 throw ExitCode(2)
             }
+            for placeholder in configuration.placeholders { Output.error(placeholder.warningDescription) }
             Output.line(configuration.summary())
-            Output.line("configuration OK")
+            if configuration.placeholders.isEmpty {
+                Output.line("configuration OK")
+            } else {
+                Output.line("configuration OK, but unconfigured: the agent will buffer readings and send nothing "
+                    + "until the placeholders warned about are replaced")
+            }
         }
     }
 }

@@ -13,7 +13,7 @@ extension ZerobusEdge {
         var json = false
 
         func run() throws {
-            let configuration = try options.load()
+            let configuration = try options.load(readCredentials: false)
             guard let path = configuration.health.file else {
                 Output.error("health.file is disabled in \(options.config); use GET /healthz instead")
                 throw ExitCode(1)

@@ -37,13 +37,16 @@ struct ConfigOption: ParsableArguments {
     /// Loads and validates the configuration; prints every problem and exits 2 on error.
     /// - Parameters:
     ///   - requireTables: false for commands that need only the connection settings.
+    ///   - readCredentials: false for commands that need no secrets (`status`, `quarantine`), so
+    ///     they work in an operator's shell without the service's environment.
     ///   - checkFiles: also check the data directory, TLS files and descriptors (`run`,
     ///     `check-config`), so start-up problems are named by key and line.
-    func load(requireTables: Bool = true, checkFiles: Bool = false) throws -> AgentConfiguration {
+    func load(requireTables: Bool = true, readCredentials: Bool = true, checkFiles: Bool = false) throws -> AgentConfiguration {
         do {
             return try AgentConfiguration.load(
                 path: config, environment: AgentConfiguration.processEnvironment(), requireTables: requireTables,
-                checkFiles: checkFiles, parseCertificates: AgentRuntime.certificateFileProblem)
+                readCredentials: readCredentials, checkFiles: checkFiles,
+                parseCertificates: AgentRuntime.certificateFileProblem)
         } catch {
             for problem in error.errors { Output.error(problem.description) }
             throw ExitCode(2)

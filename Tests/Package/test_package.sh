@@ -197,6 +197,12 @@ note "binary"
 check "zerobus-edge --version prints $deb_version" sh -c "[ \"\$(/usr/bin/zerobus-edge --version)\" = '$deb_version' ]"
 check "check-config accepts the shipped agent.toml (as the service user, unit environment)" \
     as_service /usr/bin/zerobus-edge check-config --config "$CONFIG"
+check "check-config warns (exit 0) that endpoint, workspace_url and the credentials are the shipped placeholders" sh -c "
+    as_out=\$(env -i /usr/bin/zerobus-edge check-config --config $CONFIG 2>&1) || exit 1; echo \"\$as_out\"
+    for key in endpoint workspace_url client_id client_secret; do
+        echo \"\$as_out\" | grep -Eq \"^$CONFIG:[0-9]+: zerobus.\$key: warning: still the shipped placeholder\" || exit 1
+    done
+    echo \"\$as_out\" | grep -q 'configuration OK, but unconfigured'"
 # Uncommenting every commented-out key must change nothing: the comments show the
 # defaults (gateway_id and mqtt.client_id default to the host name, so they show an
 # example; descriptor/message are the alternative to columns).
@@ -262,6 +268,52 @@ else
     fail "no Python venv at $PYTHON for the emulator (make venv)"
 fi
 
+# --- unconfigured: the shipped config, run before the operator filled anything in -------
+# Only the broker port, a free health port, a 1 s health interval and the gateway id (the
+# buffered rows are checked with the others below) differ from the shipped file (a copy):
+# endpoint, workspace_url and the credentials stay placeholders.
+note "unconfigured: the shipped agent.toml runs, buffers and sends nothing"
+buffered=5
+unconfigured_port=$(free_port)
+sed -e "s|^# url = \"mqtt://127.0.0.1:1883\"|url = \"mqtt://127.0.0.1:$mqtt_port\"|" -e "s|^# interval_s = 10|interval_s = 1|" \
+    -e "s|^# gateway_id = .*|gateway_id = \"pkg-test\"|" \
+    -e "s|^# http_listen = .*|http_listen = \"127.0.0.1:$unconfigured_port\"|" "$CONFIG" >"$WORK/shipped.toml"
+chmod 0644 "$WORK/shipped.toml"
+install -d -o "$PKG" -g "$PKG" -m 0755 "$RUNDIR"
+unit_env
+(cd / && umask 0077 && exec setpriv --reuid="$PKG" --regid="$PKG" --init-groups --no-new-privs \
+    --inh-caps=-all --bounding-set=-all -- env -i "${UNIT_ENV[@]}" /usr/bin/zerobus-edge run --config "$WORK/shipped.toml") \
+    >"$WORK/unconfigured.log" 2>&1 &
+unconfigured_pid=$!
+PIDS+=($unconfigured_pid)
+health_is() { # health_is PYTHON-EXPRESSION-ON-h
+    python3 -c "import json,sys; h=json.load(open('$RUNDIR/health.json')); sys.exit(not ($1))"
+}
+check "unconfigured agent connects to MQTT" wait_for 30 health_is "h['mqtt']['connected']"
+check "unconfigured agent subscribed" wait_for 30 grep -q "MQTT subscribed" "$WORK/unconfigured.log"
+for i in $(seq 1 $buffered); do
+    mosquitto_pub -h 127.0.0.1 -p "$mqtt_port" -q 1 -t "sensors/dev$((i % 3))/temp" \
+        -m "{\"value\": $i.5, \"unit\": \"C\", \"ts\": \"2026-01-01T12:00:00Z\"}"
+done
+check "health: state unconfigured, the reason in last_error, $buffered readings buffered, no connection attempts" \
+    wait_for 30 health_is "h['state'] == 'unconfigured' and h['buffer']['rows'] == $buffered and h['zerobus']['reconnects_total'] == 0
+        and h['zerobus']['last_error'].startswith('unconfigured: zerobus.endpoint, zerobus.workspace_url, zerobus.client_id, zerobus.client_secret')"
+check "zerobus-edge status (as an operator, no secrets in the environment) shows unconfigured" \
+    sh -c "env -i /usr/bin/zerobus-edge status --config $WORK/shipped.toml | tee /dev/stderr | grep -q '^State: *unconfigured'"
+check "/readyz: 503 not ready: unconfigured" python3 -c "
+import sys, urllib.error, urllib.request
+try:
+    urllib.request.urlopen('http://127.0.0.1:$unconfigured_port/readyz', timeout=5); sys.exit('200')
+except urllib.error.HTTPError as e:
+    body = e.read().decode(); print(e.code, body)
+    sys.exit(not (e.code == 503 and body.startswith('not ready: unconfigured: ')))"
+check "the log says unconfigured and why" grep -q "unconfigured: readings are buffered, nothing is sent.*zerobus.endpoint" "$WORK/unconfigured.log"
+kill -TERM "$unconfigured_pid"
+unconfigured_status=0
+wait "$unconfigured_pid" || unconfigured_status=$?
+check "unconfigured agent exits 0 on SIGTERM" test "$unconfigured_status" = 0
+rm -rf "$RUNDIR"
+
 if [ "$emulator_ok" = 1 ]; then
     # The operator's edits: endpoints, broker, gateway id, a free health port, and the
     # secrets in /etc/default/zerobus-edge (the emulator accepts only these credentials).
@@ -306,7 +358,8 @@ EOF
     check "agent reports MQTT connected in $RUNDIR/health.json" \
         wait_for 30 python3 -c "import json,sys; sys.exit(not json.load(open('$RUNDIR/health.json'))['mqtt']['connected'])"
     count=25
-    for i in $(seq 1 $count); do
+    # 1..$buffered were buffered while unconfigured: they arrive now, with the rest.
+    for i in $(seq $((buffered + 1)) $count); do
         mosquitto_pub -h 127.0.0.1 -p "$mqtt_port" -q 1 -t "sensors/dev$((i % 3))/temp" \
             -m "{\"value\": $i.5, \"unit\": \"C\", \"ts\": \"2026-01-01T12:00:00Z\"}"
     done

@@ -10,14 +10,19 @@ extension AgentConfiguration {
     ///   - file: how errors name the file.
     ///   - requireTables: false for commands that only need the connection settings
     ///     (`schema pull`), so a config without `[[table]]` is accepted.
+    ///   - readCredentials: false for commands that need no secrets (`status`, `quarantine`):
+    ///     `mqtt.username`/`password` and `zerobus.client_id`/`client_secret`/`token` are then not
+    ///     interpolated or checked, so they work in a shell without those variables; the
+    ///     result's auth is `.notLoaded`.
     public init(
         toml root: TOMLTable,
         environment: [String: String],
         hostName: String,
         file: String = "agent.toml",
-        requireTables: Bool = true
+        requireTables: Bool = true,
+        readCredentials: Bool = true
     ) throws(ConfigErrors) {
-        let diagnostics = ConfigDiagnostics(file: file, environment: environment)
+        let diagnostics = ConfigDiagnostics(file: file, environment: environment, readsCredentials: readCredentials)
         let reader = TableReader(table: root, path: "", position: nil, diagnostics: diagnostics)
         let agent = Self.decodeAgent(reader.section("agent"), hostName: hostName)
         let mqtt = Self.decodeMQTT(reader.section("mqtt"), gatewayID: agent.gatewayID)
@@ -34,7 +39,9 @@ extension AgentConfiguration {
         }
         reader.finish()
         if !diagnostics.errors.isEmpty { throw ConfigErrors(diagnostics.sortedErrors) }
-        self.init(agent: agent, mqtt: mqtt, zerobus: zerobus, buffer: buffer, retry: retry, health: health, tables: tables)
+        self.init(
+            agent: agent, mqtt: mqtt, zerobus: zerobus, buffer: buffer, retry: retry, health: health, tables: tables,
+            placeholders: diagnostics.warnings)
     }
 
     private static func decodeAgent(_ reader: TableReader, hostName: String) -> Agent {
@@ -85,8 +92,13 @@ extension AgentConfiguration {
             rangeHint: "must be 1 or 2 (QoS 0 messages are not kept by the broker while the agent is offline)"
         )
         let keepAlive = reader.integer("keepalive_s", default: 30, range: 5...65_535)
-        let username = reader.optionalString("username")
-        let password = reader.optionalString("password")
+        var (username, password): (String?, String?) = (nil, nil)
+        if reader.diagnostics.readsCredentials {
+            (username, password) = (reader.optionalString("username"), reader.optionalString("password"))
+        } else {
+            reader.skipCredential("username")
+            reader.skipCredential("password")
+        }
         if let username, let problem = mqttStringProblem(username) { reader.report("username", problem) }
         if let password, password.utf8.count > 65_535 {
             reader.report("password", "is \(password.utf8.count) bytes long; MQTT allows at most 65535")
@@ -130,6 +142,30 @@ extension AgentConfiguration {
         let workspaceURL = reader.address("workspace_url", required: false, unsetMeansEmpty: true, schemes: httpSchemes)
         var workspaceAddress: ServiceAddress?
         if case .value(let address) = workspaceURL { workspaceAddress = address }
+        let auth = decodeAuthentication(reader, workspaceURL: workspaceURL)
+        var workspaceForPlaceholders: String?
+        if case .oauth = auth { workspaceForPlaceholders = workspaceAddress?.url }
+        ShippedPlaceholders.check(
+            reader, endpoint: endpoint.url, workspaceURL: workspaceForPlaceholders,
+            credentials: credentialValues(auth))
+        let caFile = reader.optionalString("ca_file")
+        let proxy = reader.proxy()
+        reader.finish()
+        return Zerobus(
+            endpoint: endpoint,
+            auth: auth, workspaceURL: workspaceAddress, caFile: caFile, proxy: proxy.address, noProxy: proxy.noProxy
+        )
+    }
+
+    /// `client_id` + `client_secret` (OAuth, needs `workspace_url`) or `token`; problems are
+    /// reported and read as an empty token.
+    private static func decodeAuthentication(
+        _ reader: TableReader, workspaceURL: TableReader.Lookup<ServiceAddress>
+    ) -> Authentication {
+        guard reader.diagnostics.readsCredentials else {
+            for key in ["client_id", "client_secret", "token"] { reader.skipCredential(key) }
+            return .notLoaded
+        }
         let credentials = (reader.nonEmptyString("client_id"), reader.nonEmptyString("client_secret"), reader.nonEmptyString("token"))
         var auth = Authentication.token("")
         switch credentials {
@@ -155,13 +191,16 @@ extension AgentConfiguration {
             reader.report("token", "no credentials: set client_id + client_secret (OAuth) or token"
                 + reader.unsetVariablesNote("client_id", "client_secret", "token"))
         }
-        let caFile = reader.optionalString("ca_file")
-        let proxy = reader.proxy()
-        reader.finish()
-        return Zerobus(
-            endpoint: endpoint,
-            auth: auth, workspaceURL: workspaceAddress, caFile: caFile, proxy: proxy.address, noProxy: proxy.noProxy
-        )
+        return auth
+    }
+
+    /// The credential values by key, for `ShippedPlaceholders.check`.
+    private static func credentialValues(_ auth: Authentication) -> [(key: String, value: String?)] {
+        switch auth {
+        case .oauth(let clientID, let clientSecret, _): [("client_id", clientID), ("client_secret", clientSecret)]
+        case .token(let token): [("token", token)]
+        case .notLoaded: []
+        }
     }
 
     private static func decodeBuffer(_ reader: TableReader) -> Buffer {

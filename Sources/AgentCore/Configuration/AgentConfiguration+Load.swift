@@ -12,6 +12,7 @@ extension AgentConfiguration {
     ///     fills from /etc/default/zerobus-edge); see `processEnvironment()`.
     ///   - hostName: the default gateway id; nil = this machine's host name.
     ///   - requireTables: false to accept a file without `[[table]]` (see `init(toml:…)`).
+    ///   - readCredentials: false for commands that need no secrets (see `init(toml:…)`).
     ///   - checkFiles: also check what `run` needs from the file system at start-up (data
     ///     directory, TLS files, descriptors; see `ConfigFileChecks`), reported by key and line.
     ///     Done once the file itself is valid, as the checks need its values.
@@ -22,6 +23,7 @@ extension AgentConfiguration {
         environment: [String: String],
         hostName: String? = nil,
         requireTables: Bool = true,
+        readCredentials: Bool = true,
         checkFiles: Bool = false,
         parseCertificates: ((String) -> String?)? = nil
     ) throws(ConfigErrors) -> AgentConfiguration {
@@ -44,7 +46,7 @@ extension AgentConfiguration {
         }
         let configuration = try AgentConfiguration(
             toml: root, environment: environment, hostName: hostName ?? currentHostName(), file: path,
-            requireTables: requireTables
+            requireTables: requireTables, readCredentials: readCredentials
         )
         if checkFiles {
             let diagnostics = ConfigDiagnostics(file: path, environment: environment)

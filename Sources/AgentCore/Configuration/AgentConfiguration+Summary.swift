@@ -19,6 +19,8 @@ extension AgentConfiguration {
             auth = "auth=oauth client_id=\(clientID) client_secret=*** workspace_url=\(workspaceURL.url)"
         case .token:
             auth = "auth=token token=***"
+        case .notLoaded:
+            auth = "auth=(not loaded)"
         }
         lines.append("zerobus  \(zerobus.endpoint.url) \(auth)")
         var proxy = zerobus.proxy?.url ?? "(none)"

@@ -8,6 +8,10 @@ public struct AgentConfiguration: Sendable, Hashable {
     public var retry: Retry
     public var health: Health
     public var tables: [TableConfiguration]
+    /// Keys that still hold the shipped placeholders (`ShippedPlaceholders`), located like
+    /// errors: `check-config` prints them as warnings, and while any is left the agent runs
+    /// `unconfigured` (see `unconfiguredReason`).
+    public var placeholders: [ConfigError] = []
 
     public struct Agent: Sendable, Hashable {
         /// Default: the host name. Letters, digits, `.`, `_`, `-` (it is used in MQTT topics).
@@ -38,7 +42,7 @@ public struct AgentConfiguration: Sendable, Hashable {
         /// Default 30; 5…65535 (libmosquitto's minimum is 5).
         public var keepAliveSeconds: Int
         public var username: String?
-        /// Secret.
+        /// Secret. Nil, like `username`, when credentials are not read (`Authentication.notLoaded`).
         public var password: String?
         /// Only with `mqtts://`.
         public var caFile: String?
@@ -80,6 +84,9 @@ public struct AgentConfiguration: Sendable, Hashable {
         case oauth(clientID: String, clientSecret: String, workspaceURL: ServiceAddress)
         /// A static bearer token.
         case token(String)
+        /// Credentials were not read: the configuration was loaded for a command that needs
+        /// none (`status`, `quarantine`), so their `${VAR}`s may be unset in that shell.
+        case notLoaded
     }
 
     public struct Buffer: Sendable, Hashable {

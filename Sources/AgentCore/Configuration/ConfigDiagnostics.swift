@@ -3,18 +3,30 @@
 final class ConfigDiagnostics {
     let file: String
     let environment: [String: String]
+    /// False for commands that need no credentials (`status`, `quarantine`): credential keys are
+    /// then neither interpolated nor checked (see `TableReader.skipCredential`).
+    let readsCredentials: Bool
     private(set) var errors: [ConfigError] = []
+    /// Not errors: keys that still hold the shipped placeholders (`ShippedPlaceholders`).
+    private(set) var warnings: [ConfigError] = []
+    /// Variables whose `:-fallback` was used, by key path, so a warning about the value can say why.
+    private(set) var fallbackVariables: [String: [String]] = [:]
     /// Variables that were unset in keys where that reads as "" (see `interpolate`), by key path,
     /// so a later "missing credentials" error can say why.
     private(set) var unsetVariables: [String: [String]] = [:]
 
-    init(file: String, environment: [String: String]) {
+    init(file: String, environment: [String: String], readsCredentials: Bool = true) {
         self.file = file
         self.environment = environment
+        self.readsCredentials = readsCredentials
     }
 
     func report(_ keyPath: String, at position: TOMLPosition?, _ message: String) {
         errors.append(ConfigError(file: file, line: position?.line, column: position?.column, keyPath: keyPath, message: message))
+    }
+
+    func warn(_ keyPath: String, at position: TOMLPosition?, _ message: String) {
+        warnings.append(ConfigError(file: file, line: position?.line, column: position?.column, keyPath: keyPath, message: message))
     }
 
     /// Errors in file order (errors without a line first); ties keep the order they were found in.
@@ -75,6 +87,7 @@ final class ConfigDiagnostics {
                 output += value
             } else if let fallback {
                 output += fallback
+                fallbackVariables[keyPath, default: []].append(String(name))
             } else if unsetMeansEmpty {
                 unsetVariables[keyPath, default: []].append(String(name))
             } else {

@@ -27,6 +27,12 @@ public struct ConfigError: Error, Sendable, Hashable, CustomStringConvertible {
         if !keyPath.isEmpty { text += keyPath + ": " }
         return text + message
     }
+
+    /// The same, marked as a warning (`check-config` still succeeds), e.g.
+    /// `agent.toml:62: zerobus.endpoint: warning: still the shipped placeholder: …`.
+    public var warningDescription: String {
+        ConfigError(file: file, line: line, column: column, keyPath: keyPath, message: "warning: " + message).description
+    }
 }
 
 /// Every problem found in one configuration file, in file order, so an operator can fix them

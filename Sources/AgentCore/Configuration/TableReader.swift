@@ -39,6 +39,10 @@ final class TableReader {
         diagnostics.report(keyPath(key), at: position(of: key), message)
     }
 
+    func warn(_ key: String, _ message: String) {
+        diagnostics.warn(keyPath(key), at: position(of: key), message)
+    }
+
     func reportWrongType(_ key: String, expected: String, node: TOMLNode) {
         report(key, "expected \(expected), got \(article(node.value.typeName)) \(node.value.typeName)")
     }
@@ -85,6 +89,15 @@ final class TableReader {
         case .invalid: return nil
         case .value(let text): return text
         }
+    }
+
+    /// A credential key when credentials are not read (`diagnostics.readsCredentials` false):
+    /// known, and a string if present, but never interpolated, so an unset `${VAR}` in it is no
+    /// error for a command that needs no secrets.
+    func skipCredential(_ key: String) {
+        guard let node = node(key) else { return }
+        if case .string = node.value { return }
+        reportWrongType(key, expected: "a string", node: node)
     }
 
     /// "; environment variable 'X' is not set" for variables that left these keys empty, or "".

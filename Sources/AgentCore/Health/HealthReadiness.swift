@@ -1,5 +1,5 @@
 /// The answer of `GET /readyz`: ready only when MQTT is connected and the backlog is draining or
-/// empty (SPEC §5).
+/// empty (SPEC §5), and never while `unconfigured`.
 ///
 /// "Draining" compares the report with the one of the previous health interval:
 /// - the backlog is **empty** (`buffer.rows == 0`), or
@@ -24,7 +24,9 @@ public struct HealthReadiness: Sendable, Hashable {
         HealthReadiness(isReady: false, reason: reason)
     }
 
+    /// An `unconfigured` report is never ready: it sends nothing (its reason is in `last_error`).
     public static func evaluate(_ report: HealthReport, previous: HealthReport?) -> HealthReadiness {
+        if report.state == .unconfigured { return .notReady(report.zerobus.lastError ?? "unconfigured") }
         guard report.mqtt.connected else { return .notReady("MQTT disconnected") }
         let rows = report.buffer.rows
         if rows == 0 { return .ready }

@@ -6,6 +6,10 @@ public enum HealthState: String, Sendable, Hashable, CaseIterable {
     case degraded
     /// Readings cannot reach the cloud: Zerobus has been unreachable for a while.
     case offline
+    /// The configuration still holds the shipped placeholders (`ShippedPlaceholders`): readings
+    /// are buffered, nothing is sent, and the token endpoint is never contacted. The reason is
+    /// in `zerobus.last_error`. An addition to SPEC §5's three states.
+    case unconfigured
 }
 
 /// The health document of SPEC §5: the same value is published on the MQTT status topic

@@ -3,6 +3,8 @@
 /// into it.
 ///
 /// The rule, in order:
+/// 0. **unconfigured** when the configuration still holds the shipped placeholders
+///    (`unconfiguredReason`): nothing is sent at all, whatever the links do.
 /// 1. **offline** when Zerobus is not connected and either it has been unreachable for at
 ///    least `offlineAfterSeconds` (`zerobus.offline_for_s`), or MQTT is down as well.
 ///    Readings are not reaching the cloud (and maybe not even the agent).
@@ -43,7 +45,9 @@ public struct HealthStateRule: Sendable, Hashable {
         }
     }
 
-    public func evaluate(_ report: HealthReport, previous: HealthReport?) -> Verdict {
+    /// - Parameter unconfiguredReason: `AgentConfiguration.unconfiguredReason`.
+    public func evaluate(_ report: HealthReport, previous: HealthReport?, unconfiguredReason: String? = nil) -> Verdict {
+        if let unconfiguredReason { return Verdict(state: .unconfigured, reasons: [unconfiguredReason]) }
         let zerobus = report.zerobus
         if !zerobus.connected {
             if zerobus.offlineForSeconds >= offlineAfterSeconds {

@@ -114,8 +114,15 @@ public final class AgentRuntime: Sendable {
         let notifier = SystemdNotifier.fromProcessEnvironment()
         try health.startServer()
         await withTaskGroup(of: Void.self) { group in
-            for uplink in uplinks {
-                group.addTask { await uplink.run() }
+            if let reason = configuration.unconfiguredReason {
+                // An unedited install: the placeholders cannot authenticate, so the uplinks do
+                // not run at all (no token requests); readings are buffered until a restart
+                // with the real values.
+                logger.warning("unconfigured: readings are buffered, nothing is sent", metadata: ["reason": "\(reason)"])
+            } else {
+                for uplink in uplinks {
+                    group.addTask { await uplink.run() }
+                }
             }
             group.addTask { await self.housekeeping() }
             group.addTask { await self.health.run(notifier: notifier, publish: { self.publishStatus($0) }) }

@@ -100,7 +100,9 @@ final class HealthPublisher: Sendable {
         let connected = !statuses.isEmpty && statuses.allSatisfy(\.connected)
         let lastAck = statuses.compactMap(\.lastAckAt).max()
         let downSince = statuses.filter { !$0.connected }.compactMap(\.disconnectedSince).min()
-        let lastError = statuses.compactMap(\.lastError).last
+        // Unconfigured, the uplinks never run: the reason is the link's only error.
+        let unconfiguredReason = configuration.unconfiguredReason
+        let lastError = unconfiguredReason.map { "unconfigured: " + $0 } ?? statuses.compactMap(\.lastError).last
 
         var report = history.withLock { history in
             HealthReport(
@@ -116,7 +118,7 @@ final class HealthPublisher: Sendable {
                 version: AgentRuntime.version)
         }
         let snapshot = history.withLock { history -> HealthSnapshot in
-            let verdict = HealthStateRule().evaluate(report, previous: history.previous)
+            let verdict = HealthStateRule().evaluate(report, previous: history.previous, unconfiguredReason: unconfiguredReason)
             if let previous = history.previous, previous.state != verdict.state {
                 history.stateSince = now / 1_000_000
             }

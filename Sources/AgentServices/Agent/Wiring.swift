@@ -34,6 +34,8 @@ struct UplinkFactory {
             headers = OAuthTokenProvider(
                 workspaceURL: workspaceURL.url, zerobusEndpoint: zerobus.endpoint.url, clientID: clientID,
                 clientSecret: clientSecret, transport: tokenTransport)
+        case .notLoaded:
+            throw AgentError("zerobus: the credentials were not loaded (the configuration was read for a command that needs none)")
         }
         backoff = BackoffPolicy(initial: configuration.retry.initialBackoff, maximum: configuration.retry.maxBackoff)
         var streamConfiguration = StreamConfiguration()

@@ -27,6 +27,7 @@ public struct UnityCatalogClient: Sendable {
         switch zerobus.auth {
         case .oauth(let clientID, let clientSecret, _): credentials = .oauth(clientID: clientID, clientSecret: clientSecret)
         case .token(let token): credentials = .token(token)
+        case .notLoaded: throw SchemaPullError(.usage, "the [zerobus] credentials were not loaded")
         }
         var transport = TransportOptions()
         transport.extraCAFile = zerobus.caFile

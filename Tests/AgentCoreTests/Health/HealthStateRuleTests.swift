@@ -66,6 +66,15 @@ import Testing
         #expect(rule.evaluate(briefOutage, previous: nil).state == .degraded)
         #expect(rule.evaluate(HealthFixtures.report(fillRatio: 0.6), previous: nil).state == .degraded)
     }
+
+    /// Placeholders left in the configuration outrank every link verdict: nothing is sent at all.
+    @Test func evaluate_whenUnconfigured_isUnconfiguredWithTheReason() {
+        let reason = "zerobus.client_id still holds the shipped placeholder (see check-config)"
+        for report in [Self.baseline, HealthFixtures.report(mqttConnected: false, zerobusConnected: false, offlineFor: 600)] {
+            let verdict = HealthStateRule().evaluate(report, previous: Self.baseline, unconfiguredReason: reason)
+            #expect(verdict == .init(state: .unconfigured, reasons: [reason]))
+        }
+    }
 }
 
 @Suite struct HealthReadinessTests {
@@ -100,6 +109,14 @@ import Testing
              previous: HealthFixtures.report(rows: 100), ready: false,
              reason: "120 rows buffered and Zerobus disconnected for 30 s"),
     ]
+
+    @Test func evaluate_whenUnconfigured_isNotReadyWithTheReason() {
+        var report = HealthFixtures.report(rows: 0)
+        report.state = .unconfigured
+        report.zerobus.lastError = "unconfigured: zerobus.endpoint still holds the shipped placeholder"
+        #expect(HealthReadiness.evaluate(report, previous: nil)
+            == .notReady("unconfigured: zerobus.endpoint still holds the shipped placeholder"))
+    }
 
     @Test(arguments: cases)
     func evaluate(_ testCase: Case) {
