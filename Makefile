@@ -82,10 +82,10 @@ deb: apt
 
 # Per release and architecture, each in its own debootstrap root kept in ROOTS_DIR
 # (default /var/cache/zerobus-edge-roots). Needs Debian's mirror; arm64 runs under qemu-user
-# and takes long (packaging/README.md has the measured times). Not part of `make test`.
-# trixie-arm64 is opt-in (TARGETS=trixie-arm64): its root builds, but Debian 13's Swift (6.0.3)
-# cannot read this package's 6.2 manifest (packaging/README.md, "arm64").
-TARGETS ?= bookworm-amd64 trixie-amd64
+# (packaging/README.md has the measured times). Not part of `make test`.
+# trixie-arm64 is cross-compiled with Debian sid's Swift and packaged and tested under qemu-user
+# (packaging/cross.sh; packaging/README.md, "arm64").
+TARGETS ?= bookworm-amd64 trixie-amd64 trixie-arm64
 PACKAGES_APT := debootstrap qemu-user-static binfmt-support mosquitto mosquitto-clients curl xz-utils
 packages: apt
 	@for p in $(PACKAGES_APT); do dpkg -s $$p >/dev/null 2>&1 || apt-get install -y -qq $$p; done
