@@ -29,21 +29,7 @@ PKG=zerobus-edge
 CONFIG=/etc/zerobus-edge/agent.toml
 DEFAULTS=/etc/default/zerobus-edge
 
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); echo "PASS: $*"; }
-fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
-check() {
-    local what=$1; shift
-    if "$@" >"$WORK/check.out" 2>&1; then pass "$what"; else fail "$what"; sed 's/^/    /' "$WORK/check.out" | tail -20; fi
-}
-wait_for() {
-    local deadline=$((SECONDS + $1)); shift
-    until "$@" >/dev/null 2>&1; do
-        [ $SECONDS -lt $deadline ] || return 1
-        sleep 0.5
-    done
-}
+. "$ROOT/Tests/Package/checks.sh"
 
 [ "$(id -u)" = 0 ] || { echo "test_first_run: must run as root" >&2; exit 2; }
 command -v systemd-nspawn >/dev/null || { echo "test_first_run: systemd-nspawn is missing (apt-get install systemd-container)" >&2; exit 2; }

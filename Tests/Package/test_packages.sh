@@ -38,14 +38,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_for() { # wait_for SECONDS command... (polls a condition; nothing is assumed to be done by a delay)
-    local deadline=$((SECONDS + $1)); shift
-    until "$@" >/dev/null 2>&1; do
-        [ $SECONDS -lt $deadline ] || return 1
-        sleep 0.2
-    done
-}
+. "$ROOT/Tests/Package/checks.sh"
 
 # One broker and one emulator on the host serve every target in turn.
 mqtt_port=$(free_port)

@@ -19,22 +19,7 @@ CROOT="$ROOT/.build-nspawn/root"
 PKG=zerobus-edge
 CONFIG=/etc/zerobus-edge/agent.toml
 
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); echo "PASS: $*"; }
-fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
-check() {
-    local what=$1; shift
-    if "$@" >"$WORK/check.out" 2>&1; then pass "$what"; else fail "$what"; sed 's/^/    /' "$WORK/check.out" | tail -20; fi
-}
-wait_for() {
-    local deadline=$((SECONDS + $1)); shift
-    until "$@" >/dev/null 2>&1; do
-        [ $SECONDS -lt $deadline ] || return 1
-        sleep 0.5
-    done
-}
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+. "$ROOT/Tests/Package/checks.sh"
 
 [ "$(id -u)" = 0 ] || { echo "test_systemd_nspawn: must run as root" >&2; exit 2; }
 for tool in debootstrap systemd-nspawn nsenter mosquitto mosquitto_pub; do
