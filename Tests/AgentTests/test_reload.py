@@ -188,3 +188,41 @@ def test_a_removed_table_keeps_draining_its_buffered_rows(stack):
     assert_complete(reading_rows(stack.emulator), ids, exactly_once=False)
     publisher.close()
     assert agent.stop() == 0
+
+
+def test_removed_tables_drain_after_a_restart_or_are_purged_deliberately(stack):
+    alarms = "main.iot.alarms"
+    stack.configure(tables=[TableSpec(READINGS, ["sensors/+/+"]), TableSpec(EVENTS, ["events/+"], columns=EVENT_COLUMNS),
+                            TableSpec(alarms, ["alarms/+"], columns=EVENT_COLUMNS)])
+    agent = stack.agent().start()
+    publisher = Publisher(stack.broker)
+    stack.emulator.stop()
+    events = publisher.publish(300, prefix="event", topic=lambda i: "events/e0")
+    publisher.publish(100, prefix="alarm", topic=lambda i: "alarms/a0")
+    wait_for(lambda: (h := agent.health()) and h["buffer"]["rows"] >= 400, 30, "rows buffered", stack.diagnostics)
+    assert agent.stop() == 0
+
+    # Both tables are gone from the file when the agent starts again.
+    stack.configure(tables=[TableSpec(READINGS, ["sensors/+/+"])], health_port=int(agent.http.rsplit(":", 1)[1]))
+    agent = stack.agent().start()
+    log = agent.log_path.read_text()
+    assert f"draining them rows=300 table={EVENTS}" in log and f"rows=100 table={alarms}" in log, agent.log_tail()
+
+    refused = agent.cli("buffer", "purge", "--table", READINGS)
+    assert refused.returncode == 1 and "is configured" in refused.stderr, refused
+    purged = agent.cli("buffer", "purge", "--table", alarms)
+    assert purged.returncode == 0 and f"purged 100 buffered rows of {alarms}" in purged.stdout, purged
+    wait_for(lambda: (h := agent.health()) and h["buffer"]["dropped_total"] >= 100, 30, "the purge counted as dropped",
+             stack.diagnostics)
+
+    stack.emulator.start()
+    readings = publisher.publish(200, prefix="r", topic=lambda i: "sensors/dev0/temp")
+    wait_for(lambda: set(events) <= acked(stack, EVENTS), 60, "the removed table drains after the restart",
+             stack.diagnostics)
+    wait_for(lambda: set(readings) <= acked(stack), 60, "readings acked", stack.diagnostics)
+    assert_complete(reading_rows(stack.emulator, EVENTS), events, exactly_once=False)
+    assert not acked(stack, alarms), "purged rows were sent"
+    wait_for(lambda: (h := agent.health()) and [t["name"] for t in h["tables"]] == [READINGS], 30,
+             "the drained tables leave health", stack.diagnostics)
+    publisher.close()
+    assert agent.stop() == 0

@@ -132,7 +132,17 @@ public final class AgentRuntime: Sendable {
         try health.startServer()
         let factory = uplinkFactory.value
         let tables = intake.currentRoutes.map(\.table) + (healthRows.map { [$0.table] } ?? [])
-        uplinks.withLock { $0 = tables.map { UplinkEntry.start($0, factory: factory, ring: ring) } }
+        let unconfigured = unconfiguredTablesWithRows(configured: Set(tables.map(\.name)))
+        let startedAt = ReadingRing.now()
+        uplinks.withLock {
+            $0 = tables.map { UplinkEntry.start($0, factory: factory, ring: ring) }
+            // Before the health table, as a reload orders them.
+            $0.insert(contentsOf: unconfigured.map { table in
+                var entry = UplinkEntry.start(table, factory: factory, ring: ring)
+                entry.removedAt = startedAt
+                return entry
+            }, at: intake.currentRoutes.count)
+        }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.housekeeping() }
             group.addTask { await self.health.run(notifier: notifier, publish: { self.publishStatus($0) }) }
@@ -217,7 +227,7 @@ public final class AgentRuntime: Sendable {
         }
     }
 
-    /// `quarantine retry|purge` from the CLI, run here because this process owns the ring.
+    /// `quarantine retry|purge` and `buffer purge` from the CLI, run here because this process owns the ring.
     private func handleRequests() {
         let requests: [ReadingRing.Request]
         do {
@@ -229,7 +239,7 @@ public final class AgentRuntime: Sendable {
         let tool = QuarantineTool(configuration: configuration.value, ring: ring)
         for request in requests {
             let result = tool.executeForRequest(request.command)
-            logger.notice("quarantine \(request.command) (requested by the CLI)", metadata: ["result": "\(result)"])
+            logger.notice("\(request.command) (requested by the CLI)", metadata: ["result": "\(result)"])
             do {
                 try ring.completeRequest(request.id, result: result)
             } catch {

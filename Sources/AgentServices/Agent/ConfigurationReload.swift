@@ -174,23 +174,4 @@ extension AgentRuntime {
             logger.error("MQTT client failed to start", metadata: ["error": "\(error)"])
         }
     }
-
-    /// Ends the uplinks of removed tables once their buffered rows are gone. A short grace after
-    /// the removal covers rows still in the intake journal (drained every 20 ms).
-    func retireDrainedUplinks() async {
-        let now = ReadingRing.now()
-        for entry in uplinks.value {
-            guard let removedAt = entry.removedAt, now - removedAt >= 2_000_000, !intake.isHolding else { continue }
-            guard let rows = try? ring.pending(table: entry.name, after: 0, maxRecords: 1, maxBytes: 1), rows.isEmpty
-            else { continue }
-            let retired = uplinks.withLock { entries in
-                guard let index = entries.firstIndex(where: { $0.uplink === entry.uplink }) else { return false }
-                entries.remove(at: index)
-                return true
-            }
-            guard retired else { continue }
-            await UplinkEntry.stop([entry], within: .seconds(5))
-            logger.notice("removed table drained; its uplink has ended", metadata: ["table": "\(entry.name)"])
-        }
-    }
 }
