@@ -222,7 +222,7 @@ public final class AgentRuntime: Sendable {
                 logger.info("buffer has room again: resuming MQTT intake")
                 mqtt.value.resume()
             }
-            await retireDrainedUplinks()
+            retireDrainedUplinks()
             try? await Task.sleep(for: .seconds(1))
         }
     }

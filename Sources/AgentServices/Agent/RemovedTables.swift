@@ -29,7 +29,7 @@ extension AgentRuntime {
 
     /// Ends the uplinks of removed tables once their buffered rows are gone. A short grace after
     /// the removal covers rows still in the intake journal (drained every 20 ms).
-    func retireDrainedUplinks() async {
+    func retireDrainedUplinks() {
         let now = ReadingRing.now()
         for entry in uplinks.value {
             guard let removedAt = entry.removedAt, now - removedAt >= 2_000_000, !intake.isHolding else { continue }
@@ -41,8 +41,9 @@ extension AgentRuntime {
                 return true
             }
             guard retired else { continue }
-            await UplinkEntry.stop([entry], within: .seconds(5))
-            logger.notice("removed table drained; its uplink has ended", metadata: ["table": "\(entry.name)"])
+            logger.notice("removed table drained; its uplink ends", metadata: ["table": "\(entry.name)"])
+            // Not awaited: housekeeping (bounds, resuming a paused intake) must not wait on a flush.
+            Task { await UplinkEntry.stop([entry], within: .seconds(5)) }
         }
     }
 }
