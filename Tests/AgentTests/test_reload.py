@@ -6,7 +6,7 @@ import signal
 import subprocess
 import threading
 
-from agent_stack import READING_COLUMNS, Publisher, TableSpec, wait_for
+from agent_stack import READING_COLUMNS, Publisher, TableSpec, free_port, wait_for
 from conftest import READINGS, assert_complete, reading_rows
 
 EVENTS = "main.iot.events"
@@ -225,4 +225,32 @@ def test_removed_tables_drain_after_a_restart_or_are_purged_deliberately(stack):
     wait_for(lambda: (h := agent.health()) and [t["name"] for t in h["tables"]] == [READINGS], 30,
              "the drained tables leave health", stack.diagnostics)
     publisher.close()
+    assert agent.stop() == 0
+
+
+def test_health_settings_and_log_level_change_in_place(stack):
+    stack.configure(tables=[TableSpec(READINGS, ["sensors/+/+"])])
+    agent = stack.agent().start()
+    flow = Flow(stack)
+    wait_for(lambda: len(acked(stack)) >= 100, 30, "the flow arrives", stack.diagnostics)
+    old_http = agent.http
+    assert " debug zerobus-edge:" not in agent.log_path.read_text()
+
+    new_port = free_port()
+    stack.configure(tables=[TableSpec(READINGS, ["sensors/+/+"], options={"linger_ms": 20})], health_port=new_port,
+                    sections={"agent": {"log_level": "debug"}})
+    log = sighup(agent)
+    assert "health settings changed" in log and "log level changed" in log and f"changed {READINGS}" in log, log
+    # The restarted uplink opens a stream: logged at debug level, which is on now.
+    wait_for(lambda: re.search(r" debug zerobus-edge: stream open ", agent.log_path.read_text()), 30,
+             "a debug line after the reload", stack.diagnostics)
+    agent.http = f"http://127.0.0.1:{new_port}"
+    wait_for(lambda: agent.http_get("/healthz")[0] == 200, 30, "health on the new listener", stack.diagnostics)
+    agent.http, moved = old_http, agent.http
+    assert agent.http_get("/healthz")[0] == 0, "the old listener still answers"
+    agent.http = moved
+
+    ids = flow.finish()
+    wait_for(lambda: set(ids) <= acked(stack), 60, "every reading acked", stack.diagnostics)
+    assert_complete(reading_rows(stack.emulator), ids, exactly_once=False)
     assert agent.stop() == 0
