@@ -254,3 +254,43 @@ def test_health_settings_and_log_level_change_in_place(stack):
     wait_for(lambda: set(ids) <= acked(stack), 60, "every reading acked", stack.diagnostics)
     assert_complete(reading_rows(stack.emulator), ids, exactly_once=False)
     assert agent.stop() == 0
+
+
+def test_a_changed_connection_reconnects_only_that_link(stack):
+    stack.configure(tables=[TableSpec(READINGS, ["sensors/+/+"])])
+    agent = stack.agent().start()
+    flow = Flow(stack)
+    wait_for(lambda: len(acked(stack)) >= 100, 30, "the flow arrives", stack.diagnostics)
+    port = int(agent.http.rsplit(":", 1)[1])
+
+    def streams():
+        return stack.emulator.stats()["per_table"][READINGS]["streams"]
+
+    def mqtt_connects():
+        return agent.log_path.read_text().count("MQTT connected")
+
+    # [mqtt] only: MQTT reconnects, the Zerobus stream stays.
+    opened, connects = streams(), mqtt_connects()
+    stack.configure(tables=[TableSpec(READINGS, ["sensors/+/+"])], health_port=port,
+                    sections={"mqtt": {"keepalive_s": 20}})
+    log = sighup(agent)
+    assert "MQTT connection changed" in log and "Zerobus" not in log.partition("configuration reloaded")[2], log
+    wait_for(lambda: mqtt_connects() == connects + 1, 30, "MQTT connected again", stack.diagnostics)
+    count = len(acked(stack))
+    wait_for(lambda: len(acked(stack)) >= count + 100, 30, "readings keep arriving", stack.diagnostics)
+    assert streams() == opened, "the Zerobus stream was reopened for an MQTT change"
+
+    # [zerobus] only: the uplink reconnects, MQTT stays.
+    stack.configure(tables=[TableSpec(READINGS, ["sensors/+/+"])], health_port=port,
+                    sections={"mqtt": {"keepalive_s": 20}, "zerobus": {"token": "another-token"}})
+    log = sighup(agent)
+    assert "Zerobus connection changed" in log and "MQTT connection changed" not in log, log
+    wait_for(lambda: streams() > opened, 30, "a new Zerobus stream", stack.diagnostics)
+    count = len(acked(stack))
+    wait_for(lambda: len(acked(stack)) >= count + 100, 30, "readings keep arriving", stack.diagnostics)
+    assert mqtt_connects() == connects + 1, "MQTT reconnected for a Zerobus change"
+
+    ids = flow.finish()
+    wait_for(lambda: set(ids) <= acked(stack), 60, "every reading acked", stack.diagnostics)
+    assert_complete(reading_rows(stack.emulator), ids, exactly_once=False)
+    assert agent.stop() == 0
