@@ -39,7 +39,8 @@ public struct HealthReport: Sendable, Hashable {
     /// `config_error` (additive): the last configuration reload was refused; nil when the file
     /// the agent runs with is the file on disk (or nobody asked for a reload since it changed).
     public var configError: ConfigErrorStatus?
-    /// One entry per configured table, in configuration order.
+    /// One entry per configured table, in configuration order; then tables removed from the
+    /// configuration whose buffered rows still drain; then the health table.
     public var tables: [TableStatus]
     /// The agent's version (`zerobus-edge --version`).
     public var version: String
