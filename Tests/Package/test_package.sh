@@ -350,7 +350,8 @@ EOF
     check "health clears config_error" wait_for 10 health_field "h['config_error'] is None"
     check "the new topic is subscribed" wait_for 10 sh -c "[ \$(grep -c 'MQTT subscribed' '$WORK/agent.log') -ge 2 ]"
     mosquitto_pub -h 127.0.0.1 -p "$mqtt_port" -q 1 -t "plant/dev7/temp" -m '{"value": 99.5}'
-    check "a reading on the reloaded topic arrives" wait_for 30 grep -q '"device_id": "dev7".*"value": 99.5' "$WORK/acked.jsonl"
+    check "a reading on the reloaded topic arrives" wait_for 30 grep -q '"device_id":"dev7".*"value":99.5' "$WORK/acked.jsonl"
+    cat "$WORK/reload-good.toml" >"$CONFIG"   # the edited file the upgrade steps below expect
     kill -TERM "$agent_pid"
     agent_status=0
     wait "$agent_pid" || agent_status=$?
