@@ -11,6 +11,36 @@ extension MessageDescriptor {
         try self.init(compiling: descriptorProto, package: package, columns: nil)
     }
 
+    /// Reads back `serializedDescriptorProto()` bytes (self-contained, so no package is needed),
+    /// e.g. the descriptor stored in the agent's ring with rows of a table no longer configured.
+    public convenience init(serializedDescriptorProto bytes: [UInt8]) throws(DescriptorError) {
+        let proto: Google_Protobuf_DescriptorProto
+        do {
+            proto = try Google_Protobuf_DescriptorProto(serializedBytes: bytes)
+        } catch {
+            throw DescriptorError("not a serialized DescriptorProto: \(error)")
+        }
+        try self.init(compiling: proto, package: Self.package(referencedBy: proto), columns: nil)
+    }
+
+    /// The package the message was declared in, as its own fully qualified references to nested
+    /// types show it (`.pkg.Row.Nested` → `pkg`); "" when nothing refers to a nested type.
+    static func package(referencedBy proto: Google_Protobuf_DescriptorProto) -> String {
+        let marker = ".\(proto.name)."
+        func search(_ message: Google_Protobuf_DescriptorProto) -> String? {
+            for field in message.field where field.typeName.hasPrefix(".") {
+                if let range = field.typeName.firstRange(of: marker) {
+                    return String(field.typeName[field.typeName.index(after: field.typeName.startIndex)..<range.lowerBound])
+                }
+            }
+            for nested in message.nestedType {
+                if let found = search(nested) { return found }
+            }
+            return nil
+        }
+        return search(proto) ?? ""
+    }
+
     /// `columns`, when the descriptor was built from a table schema, lets fields remember their
     /// Unity Catalog types (for tinyint/smallint range checks).
     convenience init(

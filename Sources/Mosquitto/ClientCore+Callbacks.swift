@@ -45,20 +45,31 @@ extension ClientCore {
             onEvent(.error("broker \(brokerAddress) refused the connection: \(reason)"))
             return
         }
-        let (unwanted, subscribe) = state.withLock { state -> (Bool, Bool) in
+        let (unwanted, subscribe, firstConnect) = state.withLock { state -> (Bool, Bool, Bool) in
             state.failedAttempts = 0
-            if state.paused || state.phase != .running { return (true, false) }
+            if state.paused || state.phase != .running { return (true, false, false) }
             state.connected = true
             let firstConnect = !state.hasConnectedSinceStart
             state.hasConnectedSinceStart = true
-            return (false, !sessionPresent || (firstConnect && options.subscribeOnFirstConnect))
+            return (false, !sessionPresent || (firstConnect && options.subscribeOnFirstConnect), firstConnect)
         }
         // pause() or stop() came during this attempt: the network loop disconnects right
         // after this callback (a DISCONNECT queued from here could be overtaken, see
         // sendCleanDisconnect).
         if unwanted { return }
         onEvent(.connected(sessionPresent: sessionPresent))
+        if firstConnect && sessionPresent { unsubscribeUnwanted() }
         if subscribe { subscribeAll() }
+    }
+
+    /// Only a kept session has subscriptions to drop; no acknowledgement is waited for.
+    private func unsubscribeUnwanted() {
+        for filter in options.unsubscribeOnFirstConnect {
+            let result = mosquitto_unsubscribe(handle, nil, filter)
+            if result != Int32(MOSQ_ERR_SUCCESS.rawValue) {
+                onEvent(.error("unsubscribing from \(filter): \(mosquittoErrorText(result))"))
+            }
+        }
     }
 
     /// Sends one SUBSCRIBE per filter (each has its own QoS); `.subscribed` follows the last SUBACK.

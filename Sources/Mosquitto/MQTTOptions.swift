@@ -27,6 +27,9 @@ public struct MQTTOptions: Sendable, CustomStringConvertible {
     /// so a restart does not make the broker re-send retained messages; but filters added to
     /// the configuration since the session was created are then not subscribed.
     public var subscribeOnFirstConnect: Bool
+    /// Filters to unsubscribe on the first CONNACK after `start()`: ones the agent no longer
+    /// wants, which a persistent session would otherwise keep delivering (and queueing).
+    public var unsubscribeOnFirstConnect: [String] = []
 
     public init(
         host: String,

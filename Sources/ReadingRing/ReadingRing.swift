@@ -225,6 +225,16 @@ public final class ReadingRing: Sendable {
         try withStore { try $0.remove(table: table, range: range) }
     }
 
+    /// Deletes every buffered row of `table`, counted as dropped (an operator's deliberate purge,
+    /// e.g. of a table removed from the configuration). Returns how many rows were removed.
+    @discardableResult
+    public func purge(table: String) throws -> Int {
+        try withStore { store in
+            _ = try drainLocked(store)
+            return try store.remove(table: table, range: 0...Int64.max, counter: RingStore.CounterName.dropped)
+        }
+    }
+
     // MARK: Quarantine
 
     /// Moves rows the server rejected to quarantine, with `reason`. Returns how many moved.

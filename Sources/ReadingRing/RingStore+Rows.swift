@@ -222,7 +222,8 @@ extension RingStore {
     }
 
     /// Deletes acked rows of one table with ids in `range`, chunked like `remove(ids:)`.
-    func remove(table: String, range: ClosedRange<Int64>) throws -> Int {
+    /// `counter`: what the removal counts as (`acked` for an acknowledged batch).
+    func remove(table: String, range: ClosedRange<Int64>, counter: String = CounterName.acked) throws -> Int {
         guard let tableID = mirror.tableIDs[table] else { return 0 }
         let perStep = try rowsFitting(configuration.stepBytes)
         var total = 0
@@ -236,7 +237,7 @@ extension RingStore {
                     try statement.step()
                 }
                 let count = db.changes
-                try recordRemoval([tableID: count], counter: CounterName.acked)
+                try recordRemoval([tableID: count], counter: counter)
                 return count
             }
             total += count

@@ -24,7 +24,7 @@ extension ZerobusEdge {
             let logger = Logger(label: "zerobus-edge")
             do {
                 let agent = try AgentRuntime(configuration: configuration, logger: logger)
-                try await agent.run(signals: signals.signals)
+                try await agent.run(signals: signals.signals, configPath: options.config)
             } catch {
                 logger.critical("\(error)")
                 throw ExitCode(1)

@@ -389,6 +389,22 @@ EOF
     check "GET /healthz answers on the configured port" \
         python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$http_port/healthz', timeout=5).read()"
     check "no secret in the agent's log" sh -c "! grep -q pkg-test-secret '$WORK/agent.log'"
+    # ExecReload's SIGHUP: an invalid file is refused (config_error in health), a valid one applied in place.
+    health_field() { python3 -c "import json,sys; h=json.load(open('$RUNDIR/health.json')); sys.exit(not eval(sys.argv[1]))" "$1"; }
+    cp -p "$CONFIG" "$WORK/reload-good.toml"
+    echo "bogus_key = 1" >>"$CONFIG"
+    kill -HUP "$agent_pid"
+    check "SIGHUP with a bad file: refused, the log names file, line and key" \
+        wait_for 10 grep -Eq "agent\.toml:[0-9]+: .*bogus_key: unknown key" "$WORK/agent.log"
+    check "health shows config_error" wait_for 10 health_field "h['config_error'] and 'bogus_key' in h['config_error']['errors'][0]"
+    sed -e 's|^topics = \["sensors/+/+"\]|topics = ["sensors/+/+", "plant/+/+"]|' "$WORK/reload-good.toml" >"$CONFIG"
+    kill -HUP "$agent_pid"
+    check "SIGHUP with a valid file: applied in place" wait_for 10 grep -q "configuration reloaded" "$WORK/agent.log"
+    check "health clears config_error" wait_for 10 health_field "h['config_error'] is None"
+    check "the new topic is subscribed" wait_for 10 sh -c "[ \$(grep -c 'MQTT subscribed' '$WORK/agent.log') -ge 2 ]"
+    mosquitto_pub -h 127.0.0.1 -p "$mqtt_port" -q 1 -t "plant/dev7/temp" -m '{"value": 99.5}'
+    check "a reading on the reloaded topic arrives" wait_for 30 grep -q '"device_id":"dev7".*"value":99.5' "$WORK/acked.jsonl"
+    cat "$WORK/reload-good.toml" >"$CONFIG"   # the edited file the upgrade steps below expect
     kill -TERM "$agent_pid"
     agent_status=0
     wait "$agent_pid" || agent_status=$?

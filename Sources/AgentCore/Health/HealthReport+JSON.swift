@@ -42,6 +42,19 @@ extension HealthReport {
         json.key("start_recovery"); json.string(buffer.startRecovery)
         json.endObject()
 
+        json.key("config_error")
+        if let configError {
+            json.beginObject()
+            json.key("message"); json.string(configError.message)
+            json.key("errors"); json.beginArray()
+            for error in configError.errors { json.string(error) }
+            json.endArray()
+            json.key("since"); json.string(ISO8601UTC.format(epochSeconds: configError.since))
+            json.endObject()
+        } else {
+            json.null()
+        }
+
         json.key("tables"); json.beginArray()
         for table in tables {
             json.beginObject()
@@ -81,6 +94,8 @@ extension HealthReport {
         let mqtt = try document.object("mqtt")
         let zerobus = try document.object("zerobus")
         let buffer = try document.object("buffer")
+        let configError = try document.isAbsentOrNull("config_error")
+            ? nil : document.object("config_error").configError()
         return HealthReport(
             gatewayID: gatewayID,
             state: state,
@@ -104,6 +119,7 @@ extension HealthReport {
                 lostAtStart: buffer.isAbsentOrNull("lost_at_start") ? 0 : try buffer.int("lost_at_start"),
                 startRecovery: buffer.isAbsentOrNull("start_recovery") ? nil : try buffer.string("start_recovery")
             ),
+            configError: configError,
             tables: try document.objects("tables").map { table throws(HealthDocumentError) in
                 TableStatus(
                     name: try table.string("name"),
@@ -183,6 +199,23 @@ private struct Fields {
             throw HealthDocumentError("\(name(key)): expected an ISO-8601 timestamp, got \"\(text)\"")
         }
         return seconds
+    }
+
+    func strings(_ key: String) throws(HealthDocumentError) -> [String] {
+        guard case .array(let elements) = try member(key) else {
+            throw HealthDocumentError("\(name(key)): expected an array")
+        }
+        var result: [String] = []
+        for element in elements {
+            guard case .string(let text) = element else { throw HealthDocumentError("\(name(key)): expected strings") }
+            result.append(text)
+        }
+        return result
+    }
+
+    func configError() throws(HealthDocumentError) -> HealthReport.ConfigErrorStatus {
+        HealthReport.ConfigErrorStatus(
+            message: try string("message"), errors: try strings("errors"), since: try timestamp("since"))
     }
 
     func object(_ key: String) throws(HealthDocumentError) -> Fields {

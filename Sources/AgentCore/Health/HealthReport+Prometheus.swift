@@ -26,6 +26,9 @@ extension HealthReport {
         text.counter("zerobus_reconnects_total", "Zerobus stream re-creations after a failure.",
                      zerobus.reconnectsTotal)
 
+        text.gauge("config_error", "1 while the last configuration reload was refused (the previous one runs).",
+                   configError == nil ? 0 : 1)
+
         text.gauge("buffer_rows", "Rows buffered on disk awaiting an ack.", buffer.rows)
         text.gauge("buffer_bytes", "Size of the on-disk ring, WAL included.", buffer.bytes)
         text.gauge("buffer_max_bytes", "Configured buffer.max_bytes.", buffer.maxBytes)

@@ -9,6 +9,8 @@ extension HealthReport {
     /// Backlog:     40312 rows, 7.7 MiB of 512.0 MiB (1.5 % full), oldest 5m 11s
     /// Dropped:     0 rows
     /// Quarantined: 2 rows
+    /// Config:      reload refused, still running with the previous configuration (since …Z)
+    ///              /etc/zerobus-edge/agent.toml:12: mqtt.qos: must be 1 or 2, got 0
     /// Tables:
     ///   main.iot.readings  40000 rows  998877 acked  1500.0 rows/s  0 dropped  2 quarantined
     /// ```
@@ -39,6 +41,11 @@ extension HealthReport {
         lines.append("Dropped:     \(buffer.droppedTotal) rows")
         lines.append("Quarantined: \(buffer.quarantinedTotal) rows")
         if let recovery = buffer.startRecovery { lines.append("At start:    \(recovery)") }
+        if let configError {
+            lines.append("Config:      \(HealthFormatting.singleLine(configError.message)) "
+                + "(since \(ISO8601UTC.format(epochSeconds: configError.since)))")
+            for error in configError.errors { lines.append("             \(HealthFormatting.singleLine(error))") }
+        }
 
         if tables.isEmpty {
             lines.append("Tables:      none")

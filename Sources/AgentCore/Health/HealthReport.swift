@@ -28,7 +28,8 @@ public enum HealthState: String, Sendable, Hashable, CaseIterable {
 /// ```
 /// Additive to SPEC §5: each table entry also carries its own `dropped_total` and
 /// `quarantined_total` (the buffer-wide figures are their sums plus anything not attributable
-/// to a table). Readers must ignore keys they do not know; `parse(json:)` does.
+/// to a table), and `config_error` (before `tables`) is null, or says why the last reload was
+/// refused. Readers must ignore keys they do not know; `parse(json:)` does.
 public struct HealthReport: Sendable, Hashable {
     /// `agent.gateway_id`.
     public var gatewayID: String
@@ -39,15 +40,20 @@ public struct HealthReport: Sendable, Hashable {
     public var mqtt: MQTTStatus
     public var zerobus: ZerobusStatus
     public var buffer: BufferStatus
-    /// One entry per configured table, in configuration order.
+    /// `config_error` (additive): the last configuration reload was refused; nil when the file
+    /// the agent runs with is the file on disk (or nobody asked for a reload since it changed).
+    public var configError: ConfigErrorStatus?
+    /// One entry per configured table, in configuration order; then tables removed from the
+    /// configuration whose buffered rows still drain; then the health table.
     public var tables: [TableStatus]
     /// The agent's version (`zerobus-edge --version`).
     public var version: String
 
     public init(
         gatewayID: String, state: HealthState, since: Int64, mqtt: MQTTStatus, zerobus: ZerobusStatus,
-        buffer: BufferStatus, tables: [TableStatus], version: String
+        buffer: BufferStatus, configError: ConfigErrorStatus? = nil, tables: [TableStatus], version: String
     ) {
+        self.configError = configError
         self.gatewayID = gatewayID
         self.state = state
         self.since = since
@@ -130,6 +136,23 @@ public struct HealthReport: Sendable, Hashable {
             self.oldestAgeSeconds = oldestAgeSeconds
             self.droppedTotal = droppedTotal
             self.quarantinedTotal = quarantinedTotal
+        }
+    }
+
+    /// `"config_error"`: a reload (SIGHUP) found the file invalid; the agent keeps running with
+    /// the configuration it had, until a reload succeeds.
+    public struct ConfigErrorStatus: Sendable, Hashable {
+        /// `message`: what happened, for people.
+        public var message: String
+        /// `errors`: every problem, `file:line: key: message`.
+        public var errors: [String]
+        /// `since`: the first refused reload of this streak, Unix seconds (ISO-8601 in JSON).
+        public var since: Int64
+
+        public init(message: String, errors: [String], since: Int64) {
+            self.message = message
+            self.errors = errors
+            self.since = since
         }
     }
 

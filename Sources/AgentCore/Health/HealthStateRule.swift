@@ -15,7 +15,9 @@
 ///    - `buffer.dropped_total` grew since the previous report (readings are being lost);
 ///    - `zerobus.reconnects_total` grew since the previous report (link errors are recent);
 ///    - Zerobus is connected, rows were buffered in both reports, and no table's
-///      `acked_total` advanced (the backlog is stuck although the link looks up).
+///      `acked_total` advanced (the backlog is stuck although the link looks up);
+///    - `config_error` is set (a reload was refused: the agent runs an older configuration
+///      than the file on disk).
 /// 3. **online** otherwise: both connections up, the backlog small and draining, nothing lost.
 ///
 /// Without a previous report (the first interval) the rules that compare counters do not
@@ -64,6 +66,9 @@ public struct HealthStateRule: Sendable, Hashable {
         }
         if !zerobus.connected {
             reasons.append("Zerobus disconnected for \(zerobus.offlineForSeconds) s")
+        }
+        if report.configError != nil {
+            reasons.append("configuration reload refused")
         }
         if report.buffer.fillRatio > degradedFillRatio {
             reasons.append("buffer \(HealthFormatting.oneDecimal(report.buffer.fillRatio * 100)) % full")

@@ -14,17 +14,24 @@ import ZerobusClient
 public final class AgentRuntime: Sendable {
     public static let version = "0.1.0"
 
-    let configuration: AgentConfiguration
+    /// The configuration in force: the one started with, then each valid reload's.
+    let configuration: Shared<AgentConfiguration>
     let logger: Logger
     let ring: ReadingRing
     let intake: Intake
-    let uplinks: [TableUplink]
-    let mqtt: MQTTClient
+    let uplinks = Shared<[UplinkEntry]>([])
+    let uplinkFactory: Shared<UplinkFactory>
+    /// Replaced (not reconfigured) when a reload changes the connection or the topics.
+    let mqtt: Shared<MQTTClient>
     let health: HealthPublisher
+    let healthRows: HealthRows?
     let drainer: JournalDrainer
+    /// Set while the file on disk is one a reload refused.
+    let configError = Shared<HealthReport.ConfigErrorStatus?>(nil)
     /// Held while the daemon runs: one owner per ring; the CLI hands writes to it.
     let dataDirectoryLock: DataDirectoryLock
-    private let mqttState = Shared(MQTTLinkState())
+    let mqttState = Shared(MQTTLinkState())
+    let pauseIntake = PauseSwitch()
     private let heapTrimmer = IdleHeapTrimmer()
 
     struct MQTTLinkState: Sendable {
@@ -37,7 +44,7 @@ public final class AgentRuntime: Sendable {
         let configured = configuration.agent.dataDirectory
         // Everything below (lock, ring, journal, health rows, CLI requests) uses the real path.
         let configuration = try DataDirectory.resolve(configuration, create: true)
-        self.configuration = configuration
+        self.configuration = Shared(configuration)
         self.logger = logger
         logger.info("data directory", metadata: [
             "path": "\(configuration.agent.dataDirectory)", "configured": "\(configured)",
@@ -47,6 +54,34 @@ public final class AgentRuntime: Sendable {
         self.ring = ring
         drainer = JournalDrainer(ring: ring, logger: logger)
 
+        let routes = try Self.routes(configuration, ring: ring)
+        healthRows = try configuration.health.table.map { table throws(AgentError) in
+            try HealthRows(name: table.description, ring: ring)
+        }
+        uplinkFactory = Shared(try UplinkFactory(configuration: configuration, logger: logger))
+        let recordIDs = RecordIDGenerator(gatewayID: configuration.agent.gatewayID, startMicros: ReadingRing.now())
+
+        let pauseIntake = pauseIntake
+        intake = Intake(
+            routes: routes, ring: ring, gatewayID: configuration.agent.gatewayID,
+            recordIDs: recordIDs,
+            logger: logger, onFull: { pauseIntake.trigger() })
+        mqtt = Shared(try Self.mqttClient(configuration, intake: intake, state: mqttState, logger: logger))
+        let mqttStateRef = mqttState
+        let mqttRef = mqtt
+        pauseIntake.set {
+            mqttStateRef.withLock { $0.paused = true }
+            logger.warning("buffer full (on_full = pause): pausing MQTT intake")
+            mqttRef.value.pause()
+        }
+        health = HealthPublisher(
+            configuration: self.configuration, ring: ring, uplinks: uplinks, intake: intake,
+            healthRows: healthRows, recordIDs: recordIDs, configError: configError,
+            mqttConnected: { mqttStateRef.withLock { $0.connected } }, logger: logger)
+    }
+
+    /// Each table compiled, with its descriptor registered in the ring (rows refer to it by id).
+    static func routes(_ configuration: AgentConfiguration, ring: ReadingRing) throws(AgentError) -> [Intake.Route] {
         var routes: [Intake.Route] = []
         for table in configuration.tables {
             let compiled = try CompiledTable(table)
@@ -57,35 +92,26 @@ public final class AgentRuntime: Sendable {
                 throw AgentError("cannot register the descriptor of \(compiled.name): \(error)")
             }
         }
+        return routes
+    }
 
-        let healthRows = try configuration.health.table.map { table throws(AgentError) in
-            try HealthRows(name: table.description, ring: ring)
-        }
-        let uplinkFactory = try UplinkFactory(configuration: configuration, logger: logger)
-        uplinks = (routes.map(\.table) + (healthRows.map { [$0.table] } ?? [])).map {
-            uplinkFactory.uplink(for: $0, ring: ring)
-        }
-        let recordIDs = RecordIDGenerator(gatewayID: configuration.agent.gatewayID, startMicros: ReadingRing.now())
-
-        let mqttStateRef = mqttState
-        let pauseIntake = PauseSwitch()
-        intake = Intake(
-            routes: routes, ring: ring, gatewayID: configuration.agent.gatewayID,
-            recordIDs: recordIDs,
-            logger: logger, onFull: { pauseIntake.trigger() })
-        let intakeRef = intake
+    /// A client (not started) that hands every message to `intake` and tracks the link in `state`.
+    static func mqttClient(
+        _ configuration: AgentConfiguration, intake: Intake, state: Shared<MQTTLinkState>, logger: Logger,
+        unsubscribe: [String] = []
+    ) throws(AgentError) -> MQTTClient {
         do {
-            mqtt = try MQTTClient(
-                options: MQTTSettings.options(configuration),
-                onDelivery: { intakeRef.handle($0) },
+            return try MQTTClient(
+                options: MQTTSettings.options(configuration, unsubscribe: unsubscribe),
+                onDelivery: { intake.handle($0) },
                 onEvent: { event in
                     switch event {
                     case .connected(let sessionPresent):
-                        intakeRef.connected()
-                        mqttStateRef.withLock { $0.connected = true }
+                        intake.connected()
+                        state.withLock { $0.connected = true }
                         logger.info("MQTT connected", metadata: ["session_present": "\(sessionPresent)"])
                     case .disconnected(let reason):
-                        mqttStateRef.withLock { $0.connected = false }
+                        state.withLock { $0.connected = false }
                         logger.warning("MQTT disconnected", metadata: ["reason": "\(reason)"])
                     case .subscribed:
                         logger.info("MQTT subscribed")
@@ -96,33 +122,33 @@ public final class AgentRuntime: Sendable {
         } catch {
             throw AgentError("mqtt: \(error)")
         }
-        let mqttRef = mqtt
-        pauseIntake.set {
-            mqttStateRef.withLock { $0.paused = true }
-            logger.warning("buffer full (on_full = pause): pausing MQTT intake")
-            mqttRef.pause()
-        }
-        health = HealthPublisher(
-            configuration: configuration, ring: ring, uplinks: uplinks, intake: intake,
-            healthRows: healthRows, recordIDs: recordIDs,
-            mqttConnected: { mqttStateRef.withLock { $0.connected } }, logger: logger)
     }
 
-    /// Runs until SIGTERM/SIGINT arrives on `signals`. SIGHUP is acknowledged in the log:
-    /// table changes need a restart (the ring keeps every buffered row with its descriptor).
-    public func run(signals: AsyncStream<ProcessSignal>) async throws(AgentError) {
+    /// Runs until SIGTERM/SIGINT arrives on `signals`. SIGHUP reloads the configuration from
+    /// `configPath` (see `reloadConfiguration`; without a path it is only logged); the ring
+    /// stays open throughout.
+    public func run(signals: AsyncStream<ProcessSignal>, configPath: String? = nil) async throws(AgentError) {
         let notifier = SystemdNotifier.fromProcessEnvironment()
         try health.startServer()
+        let factory = uplinkFactory.value
+        let tables = intake.currentRoutes.map(\.table) + (healthRows.map { [$0.table] } ?? [])
+        let unconfigured = unconfiguredTablesWithRows(configured: Set(tables.map(\.name)))
+        let startedAt = ReadingRing.now()
+        uplinks.withLock {
+            $0 = tables.map { UplinkEntry.start($0, factory: factory, ring: ring) }
+            // Before the health table, as a reload orders them.
+            $0.insert(contentsOf: unconfigured.map { table in
+                var entry = UplinkEntry.start(table, factory: factory, ring: ring)
+                entry.removedAt = startedAt
+                return entry
+            }, at: intake.currentRoutes.count)
+        }
         await withTaskGroup(of: Void.self) { group in
-            if let reason = configuration.unconfiguredReason {
+            if let reason = configuration.value.unconfiguredReason {
                 // An unedited install: the placeholders cannot authenticate, so the uplinks do
-                // not run at all (no token requests); readings are buffered until a restart
-                // with the real values.
+                // not run at all (no token requests, see UplinkFactory.delivers); readings are
+                // buffered until the real values arrive (a reload of the endpoint, or a restart).
                 logger.warning("unconfigured: readings are buffered, nothing is sent", metadata: ["reason": "\(reason)"])
-            } else {
-                for uplink in uplinks {
-                    group.addTask { await uplink.run() }
-                }
             }
             group.addTask { await self.housekeeping() }
             group.addTask { await self.health.run(notifier: notifier, publish: { self.publishStatus($0) }) }
@@ -133,18 +159,23 @@ public final class AgentRuntime: Sendable {
                 logger.error("intake journal drainer failed to start", metadata: ["error": "\(error)"])
             }
             do {
-                try mqtt.start()
+                try mqtt.value.start()
             } catch {
                 logger.error("MQTT client failed to start", metadata: ["error": "\(error)"])
             }
             try? notifier.ready()
             logger.info("zerobus-edge running", metadata: [
-                "version": "\(Self.version)", "tables": "\(uplinks.count)", "gateway_id": "\(configuration.agent.gatewayID)",
+                "version": "\(Self.version)", "tables": "\(tables.count)",
+                "gateway_id": "\(configuration.value.agent.gatewayID)",
             ])
 
             for await signal in signals {
                 if signal == .hangup {
-                    logger.notice("SIGHUP: configuration reload is not supported; restart the service to apply changes")
+                    if let configPath {
+                        await reloadConfiguration(path: configPath)
+                    } else {
+                        logger.notice("SIGHUP: no configuration file to reload")
+                    }
                     continue
                 }
                 logger.info("stopping", metadata: ["signal": "\(signal)"])
@@ -162,28 +193,19 @@ public final class AgentRuntime: Sendable {
     /// Stop intake, let uplinks flush in-flight batches for a bounded time, write the final health.
     private func shutdown() async {
         publishStatus(health.offlineDocument())
-        mqtt.stop()
+        mqtt.value.stop()
         drainer.stop()
         _ = intake.writeHeld()
-        for uplink in uplinks { await uplink.stop() }
-        if await !uplinksIdle(within: .seconds(5)) {
+        let entries = uplinks.value
+        if await !UplinkEntry.stop(entries, within: .seconds(5)) {
             // A server that does not ack must not hold the shutdown: the ring keeps those rows.
             logger.warning("in-flight batches not acknowledged in time; they stay buffered for the next start")
-            for uplink in uplinks { await uplink.abortStreams() }
-            _ = await uplinksIdle(within: .seconds(2))
+        }
+        for entry in entries {
+            entry.task.cancel()
+            await entry.task.value
         }
         await health.writeFinal()
-    }
-
-    private func uplinksIdle(within limit: Duration) async -> Bool {
-        let deadline = ContinuousClock.now + limit
-        while true {
-            var busy = false
-            for uplink in uplinks where await uplink.isBusy { busy = true }
-            if !busy { return true }
-            if ContinuousClock.now >= deadline { return false }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
     }
 
     /// Every second: bounds of the ring, and resuming a paused intake once there is room.
@@ -204,13 +226,14 @@ public final class AgentRuntime: Sendable {
             if intake.writeHeld(), mqttState.withLock({ $0.paused }) {
                 mqttState.withLock { $0.paused = false }
                 logger.info("buffer has room again: resuming MQTT intake")
-                mqtt.resume()
+                mqtt.value.resume()
             }
+            retireDrainedUplinks()
             try? await Task.sleep(for: .seconds(1))
         }
     }
 
-    /// `quarantine retry|purge` from the CLI, run here because this process owns the ring.
+    /// `quarantine retry|purge` and `buffer purge` from the CLI, run here because this process owns the ring.
     private func handleRequests() {
         let requests: [ReadingRing.Request]
         do {
@@ -219,10 +242,10 @@ public final class AgentRuntime: Sendable {
             logger.error("cannot read CLI requests from the buffer", metadata: ["error": "\(error)"])
             return
         }
-        let tool = QuarantineTool(configuration: configuration, ring: ring)
+        let tool = QuarantineTool(configuration: configuration.value, ring: ring)
         for request in requests {
             let result = tool.executeForRequest(request.command)
-            logger.notice("quarantine \(request.command) (requested by the CLI)", metadata: ["result": "\(result)"])
+            logger.notice("\(request.command) (requested by the CLI)", metadata: ["result": "\(result)"])
             do {
                 try ring.completeRequest(request.id, result: result)
             } catch {
@@ -232,8 +255,8 @@ public final class AgentRuntime: Sendable {
     }
 
     private func publishStatus(_ document: String) {
-        guard let topic = configuration.health.mqttTopic else { return }
-        try? mqtt.publish(topic: topic, payload: Array(document.utf8), qos: 1, retain: true)
+        guard let topic = configuration.value.health.mqttTopic else { return }
+        try? mqtt.value.publish(topic: topic, payload: Array(document.utf8), qos: 1, retain: true)
     }
 
     /// `ownsDataDirectory`: this process holds the data-directory lock, so it replays (and, as

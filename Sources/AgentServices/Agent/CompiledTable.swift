@@ -64,6 +64,22 @@ struct CompiledTable: Sendable {
         descriptorBytes = descriptor.serializedDescriptorProto()
     }
 
+    /// A table no longer configured whose buffered rows still drain: it has no topics, and the
+    /// descriptor of its oldest buffered row opens the first stream (each batch is sent with
+    /// its own rows' descriptor anyway).
+    init(draining name: String, descriptorBytes: [UInt8]) throws(AgentError) {
+        self.name = name
+        topics = []
+        batching = Batching(maxRecords: 1000, maxBytes: 4 << 20, linger: .milliseconds(100), streams: 1)
+        do {
+            descriptor = try MessageDescriptor(serializedDescriptorProto: descriptorBytes)
+        } catch {
+            throw AgentError("table \(name): the buffered descriptor cannot be read: \(error)")
+        }
+        mapper = RowMapper(mappings: [], format: .json)
+        self.descriptorBytes = descriptorBytes
+    }
+
     func matches(topic: String) -> Bool {
         topics.contains { $0.matches(topic) }
     }

@@ -7,16 +7,18 @@ import Synchronization
 /// the retained MQTT status topic, `/healthz` `/readyz` `/metrics`, and the systemd watchdog.
 /// It reads only local state, so it keeps telling the truth while the uplink is down.
 final class HealthPublisher: Sendable {
-    private let configuration: AgentConfiguration
+    /// The running configuration; a reload replaces it (interval, file, listener take effect then).
+    private let configuration: Shared<AgentConfiguration>
     private let ring: ReadingRing
-    private let uplinks: [TableUplink]
+    private let uplinks: Shared<[UplinkEntry]>
     private let intake: Intake
     private let healthRows: HealthRows?
     private let recordIDs: RecordIDGenerator
     private let mqttConnected: @Sendable () -> Bool
+    private let configError: Shared<HealthReport.ConfigErrorStatus?>
     private let logger: Logger
     private let latest: Shared<HealthSnapshot>
-    private let server: HealthHTTPServer?
+    private let server: Shared<HealthHTTPServer?>
     private let history = Mutex(History())
 
     private struct History {
@@ -26,8 +28,8 @@ final class HealthPublisher: Sendable {
     }
 
     init(
-        configuration: AgentConfiguration, ring: ReadingRing, uplinks: [TableUplink], intake: Intake,
-        healthRows: HealthRows?, recordIDs: RecordIDGenerator,
+        configuration: Shared<AgentConfiguration>, ring: ReadingRing, uplinks: Shared<[UplinkEntry]>, intake: Intake,
+        healthRows: HealthRows?, recordIDs: RecordIDGenerator, configError: Shared<HealthReport.ConfigErrorStatus?>,
         mqttConnected: @escaping @Sendable () -> Bool, logger: Logger
     ) {
         self.healthRows = healthRows
@@ -36,18 +38,24 @@ final class HealthPublisher: Sendable {
         self.ring = ring
         self.uplinks = uplinks
         self.intake = intake
+        self.configError = configError
         self.mqttConnected = mqttConnected
         self.logger = logger
+        let settings = configuration.value
         let initial = HealthReport(
-            gatewayID: configuration.agent.gatewayID, state: .offline, since: ReadingRing.now() / 1_000_000,
+            gatewayID: settings.agent.gatewayID, state: .offline, since: ReadingRing.now() / 1_000_000,
             mqtt: .init(connected: false, messagesTotal: 0),
             zerobus: .init(connected: false, lastAckAt: nil, offlineForSeconds: 0, reconnectsTotal: 0, lastError: nil),
-            buffer: .init(rows: 0, bytes: 0, maxBytes: Int(configuration.buffer.maxBytes), fillRatio: 0, oldestAgeSeconds: 0,
+            buffer: .init(rows: 0, bytes: 0, maxBytes: Int(settings.buffer.maxBytes), fillRatio: 0, oldestAgeSeconds: 0,
                           droppedTotal: 0, quarantinedTotal: 0),
             tables: [], version: AgentRuntime.version)
         let latest = Shared(HealthSnapshot(report: initial, readiness: .notReady("starting")))
         self.latest = latest
-        server = configuration.health.httpListen.flatMap { listen in
+        server = Shared(Self.makeServer(settings.health, latest: latest))
+    }
+
+    private static func makeServer(_ health: AgentConfiguration.Health, latest: Shared<HealthSnapshot>) -> HealthHTTPServer? {
+        health.httpListen.flatMap { listen in
             (try? HealthListenAddress.parse(listen.description)).flatMap { address in
                 address.map { HealthHTTPServer(address: $0, snapshot: { latest.value }) }
             }
@@ -55,7 +63,7 @@ final class HealthPublisher: Sendable {
     }
 
     func startServer() throws(AgentError) {
-        guard let server else { return }
+        guard let server = server.value else { return }
         do {
             let port = try server.start()
             logger.info("health endpoint listening", metadata: ["port": "\(port)"])
@@ -64,38 +72,53 @@ final class HealthPublisher: Sendable {
         }
     }
 
-    func stopServer() { server?.stop() }
+    func stopServer() { server.value?.stop() }
+
+    /// After a reload changed `health.http_listen` (the configuration is already the new one):
+    /// the old listener closes first, so the same port can be bound again.
+    func restartServer() {
+        stopServer()
+        server.withLock { $0 = Self.makeServer(configuration.value.health, latest: latest) }
+        do {
+            try startServer()
+        } catch {
+            logger.error("health endpoint cannot listen on the reloaded address", metadata: ["error": "\(error)"])
+        }
+    }
 
     /// Publishes every interval; pings the systemd watchdog at half its interval.
     func run(notifier: SystemdNotifier, publish: @escaping @Sendable (String) -> Void) async {
-        let interval = configuration.health.interval
         let watchdog = notifier.watchdogInterval.map { $0 / 2 }
-        let tick = min(interval, watchdog ?? interval)
-        var nextReport = ContinuousClock.now
+        var lastReport: ContinuousClock.Instant?
         while !Task.isCancelled {
-            if ContinuousClock.now >= nextReport {
+            // Read every round (and wake at least every second): a reload may change the interval.
+            let interval = configuration.value.health.interval
+            let tick = min(interval, watchdog ?? interval, .seconds(1))
+            if lastReport.map({ ContinuousClock.now >= $0 + interval }) ?? true {
                 let snapshot = await refresh()
                 writeFile(snapshot.report.jsonString())
                 publish(snapshot.report.jsonString())
                 bufferHealthRow(snapshot.report)
-                nextReport = ContinuousClock.now + interval
+                lastReport = ContinuousClock.now
             }
             if watchdog != nil { try? notifier.watchdog() }
             try? await Task.sleep(for: tick)
         }
     }
 
-    /// Data tables, then the health table: its rows are in `buffer.rows` too, so the tables add up.
+    /// Data tables, tables a reload removed that still drain, then the health table: its rows
+    /// are in `buffer.rows` too, so the tables add up.
     private var tableNames: [String] {
-        configuration.tables.map(\.name.description) + (healthRows.map { [$0.table.name] } ?? [])
+        uplinks.value.map(\.name)
     }
 
     /// Builds a fresh report from the ring, the intake and the uplinks.
     @discardableResult
     func refresh() async -> HealthSnapshot {
         let now = ReadingRing.now()
+        let configuration = configuration.value
         var statuses: [UplinkStatus] = []
-        for uplink in uplinks { statuses.append(await uplink.currentStatus()) }
+        for entry in uplinks.value { statuses.append(await entry.uplink.currentStatus()) }
         let stats = try? ring.stats(now: now)
         let connected = !statuses.isEmpty && statuses.allSatisfy(\.connected)
         let lastAck = statuses.compactMap(\.lastAckAt).max()
@@ -113,6 +136,7 @@ final class HealthPublisher: Sendable {
                     offlineForSeconds: connected ? 0 : Int(max(0, now - (downSince ?? now)) / 1_000_000),
                     reconnectsTotal: statuses.reduce(0) { $0 + $1.reconnects }, lastError: connected ? nil : lastError),
                 buffer: Self.buffer(stats, maxBytes: configuration.buffer.maxBytes, losses: ring.openReport.losses),
+                configError: configError.value,
                 tables: Self.tables(stats, previous: history.previous, names: tableNames,
                                     interval: configuration.health.interval),
                 version: AgentRuntime.version)
@@ -142,7 +166,7 @@ final class HealthPublisher: Sendable {
     }
 
     func offlineDocument() -> String {
-        #"{"state":"offline","gateway_id":"\#(configuration.agent.gatewayID)"}"#
+        #"{"state":"offline","gateway_id":"\#(configuration.value.agent.gatewayID)"}"#
     }
 
     /// The last document on disk says offline, with the final backlog, once the agent stopped.
@@ -155,7 +179,7 @@ final class HealthPublisher: Sendable {
     }
 
     private func writeFile(_ document: String) {
-        guard let path = configuration.health.file else { return }
+        guard let path = configuration.value.health.file else { return }
         do {
             try AtomicFileWriter.write(path: path, contents: document + "\n", mode: 0o644)
         } catch {

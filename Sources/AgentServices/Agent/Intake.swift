@@ -26,7 +26,8 @@ final class Intake: Sendable {
         var redelivered = 0
     }
 
-    private let routes: [Route]
+    /// Replaced as a whole by a reload; each message is routed with one consistent set.
+    private let routes: Mutex<[Route]>
     private let ring: ReadingRing
     private let gatewayID: String
     private let recordIDs: RecordIDGenerator
@@ -54,7 +55,7 @@ final class Intake: Sendable {
         routes: [Route], ring: ReadingRing, gatewayID: String, recordIDs: RecordIDGenerator, logger: Logger,
         onFull: @escaping @Sendable () -> Void
     ) {
-        self.routes = routes
+        self.routes = Mutex(routes)
         self.ring = ring
         self.gatewayID = gatewayID
         self.recordIDs = recordIDs
@@ -63,6 +64,13 @@ final class Intake: Sendable {
     }
 
     var counters: Counters { state.withLock { $0.counters } }
+
+    var currentRoutes: [Route] { routes.withLock { $0 } }
+
+    /// From the next message on (a reload): rows already journaled keep the descriptor they had.
+    func replaceRoutes(_ newRoutes: [Route]) {
+        routes.withLock { $0 = newRoutes }
+    }
     var isHolding: Bool { state.withLock { !$0.held.isEmpty } }
 
     /// `message` lends libmosquitto's buffer: it is parsed in place and copied only into the
@@ -84,6 +92,7 @@ final class Intake: Sendable {
         var rows: [NewRow] = []
         var refusals: [(table: String, reason: String)] = []
         var matched = false
+        let routes = routes.withLock { $0 }
         for route in routes where route.table.matches(topic: message.topic) {
             matched = true
             do {

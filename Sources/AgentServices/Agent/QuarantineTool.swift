@@ -33,16 +33,32 @@ public struct QuarantineTool {
     public static func perform(
         _ command: Command, configuration: AgentConfiguration, timeout: Duration = .seconds(15)
     ) throws -> String {
+        try perform(request: command.rawValue, configuration: configuration, timeout: timeout)
+    }
+
+    /// `zerobus-edge buffer purge --table NAME`: deletes the buffered rows of a table that is
+    /// not configured (counted as dropped), where it is safe, as `perform` does.
+    public static func purgeBuffered(
+        table: String, configuration: AgentConfiguration, timeout: Duration = .seconds(15)
+    ) throws -> String {
+        try perform(request: purgeTablePrefix + table, configuration: configuration, timeout: timeout)
+    }
+
+    static let purgeTablePrefix = "buffer-purge "
+
+    private static func perform(
+        request: String, configuration: AgentConfiguration, timeout: Duration
+    ) throws -> String {
         let configuration = try DataDirectory.resolve(configuration, create: true)
         let directory = configuration.agent.dataDirectory
         if let lock = try DataDirectoryLock.acquire(dataDirectory: directory) {
             return try withExtendedLifetime(lock) {
-                try QuarantineTool(configuration: configuration, ownsDataDirectory: true).execute(command)
+                try QuarantineTool(configuration: configuration, ownsDataDirectory: true).execute(request: request)
             }
         }
         let ring = try QuarantineTool(configuration: configuration).ring
         defer { try? ring.close() }
-        let id = try ring.submitRequest(command.rawValue)
+        let id = try ring.submitRequest(request)
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             switch try ring.requestState(id) {
@@ -75,10 +91,20 @@ public struct QuarantineTool {
         }
     }
 
+    func execute(request: String) throws -> String {
+        if let command = Command(rawValue: request) { return try execute(command) }
+        guard request.hasPrefix(Self.purgeTablePrefix) else { throw AgentError("unknown request \(request)") }
+        let table = String(request.dropFirst(Self.purgeTablePrefix.count))
+        let configured = configuration.tables.map(\.name.description) + (configuration.health.table.map { [$0.description] } ?? [])
+        guard !configured.contains(table) else {
+            throw AgentError("\(table) is configured: remove it from the configuration (and reload) before purging its rows")
+        }
+        return "purged \(try ring.purge(table: table)) buffered rows of \(table)"
+    }
+
     func executeForRequest(_ command: String) -> String {
-        guard let command = Command(rawValue: command) else { return Self.errorPrefix + "unknown request \(command)" }
         do {
-            return try execute(command)
+            return try execute(request: command)
         } catch {
             return Self.errorPrefix + "\(error)"
         }

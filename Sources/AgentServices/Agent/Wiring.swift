@@ -7,12 +7,16 @@ import ZerobusClient
 
 /// Builds the Zerobus side from the configuration: one client, one credentials provider
 /// (shared, so OAuth tokens are cached across tables' streams), one uplink per table.
-struct UplinkFactory {
+struct UplinkFactory: Sendable {
     let client: ZerobusClient
     let headers: any HeadersProvider
     let streamConfiguration: StreamConfiguration
     let backoff: BackoffPolicy
     let logger: Logger
+    /// False while the configuration still holds the shipped placeholders ("unconfigured"):
+    /// its uplinks are created for health but never run, so nothing contacts the token
+    /// endpoint or Zerobus with credentials that cannot work.
+    let delivers: Bool
 
     init(configuration: AgentConfiguration, logger: Logger) throws(AgentError) {
         let zerobus = configuration.zerobus
@@ -44,6 +48,7 @@ struct UplinkFactory {
         streamConfiguration.maxInflightRequests = TableUplink.maxInflightBatches * 2
         self.streamConfiguration = streamConfiguration
         self.logger = logger
+        delivers = configuration.unconfiguredReason == nil
     }
 
     func uplink(for table: CompiledTable, ring: ReadingRing) -> TableUplink {
@@ -55,7 +60,8 @@ struct UplinkFactory {
 
 /// `[mqtt]` → libmosquitto options; the will publishes `{"state":"offline"}` on the status topic.
 enum MQTTSettings {
-    static func options(_ configuration: AgentConfiguration) -> MQTTOptions {
+    /// `unsubscribe`: filters a reload removed (sent once, after the first connect).
+    static func options(_ configuration: AgentConfiguration, unsubscribe: [String] = []) -> MQTTOptions {
         let mqtt = configuration.mqtt
         var subscriptions: [MQTTSubscription] = []
         for table in configuration.tables {
@@ -69,11 +75,13 @@ enum MQTTSettings {
         let will = configuration.health.mqttTopic.map {
             MQTTWill(topic: $0, payload: Array(#"{"state":"offline"}"#.utf8), qos: 1, retain: true)
         }
-        return MQTTOptions(
+        var options = MQTTOptions(
             host: mqtt.broker.host, port: mqtt.broker.port, tls: tls, clientID: mqtt.clientID,
             cleanSession: mqtt.cleanSession, keepalive: mqtt.keepAliveSeconds, username: mqtt.username,
             password: mqtt.password, subscriptions: subscriptions, will: will,
             reconnectDelayMin: configuration.retry.initialBackoff, reconnectDelayMax: configuration.retry.maxBackoff,
             subscribeOnFirstConnect: true)
+        options.unsubscribeOnFirstConnect = unsubscribe
+        return options
     }
 }

@@ -17,13 +17,17 @@ public enum LoggingBootstrap {
         }
     }
 
+    /// The level of every logger made after `configure`; a reload changes it in place.
+    public static let runtimeLevel = LogLevelSetting(.info)
+
     /// Bootstraps swift-log once per process (swift-log traps on a second bootstrap), choosing
     /// the journal or timestamped style from the environment.
     public static func configure(level: Logger.Level) {
         let style = StderrLogHandler.Style.detect()
+        runtimeLevel.level = level
         LoggingSystem.bootstrap { label in
             var handler = StderrLogHandler(label: label, style: style)
-            handler.logLevel = level
+            handler.levelSetting = runtimeLevel
             return handler
         }
     }

@@ -35,7 +35,17 @@ public struct StderrLogHandler: LogHandler {
         }
     }
 
-    public var logLevel: Logger.Level = .info
+    /// The shared level when one is set (see `LogLevelSetting`); setting `logLevel` on one
+    /// handler detaches it from the shared value, as for any value-type handler.
+    public var logLevel: Logger.Level {
+        get { levelSetting?.level ?? ownLevel }
+        set {
+            levelSetting = nil
+            ownLevel = newValue
+        }
+    }
+    public var levelSetting: LogLevelSetting?
+    private var ownLevel: Logger.Level = .info
     public var metadata: Logger.Metadata = [:]
     public var metadataProvider: Logger.MetadataProvider?
 

@@ -105,3 +105,22 @@ import Testing
         }
     }
 }
+
+@Suite struct HealthReportConfigErrorTests {
+    @Test func configError_isNullUntilAReloadIsRefused() {
+        #expect(HealthFixtures.report().jsonString().contains(#""config_error":null,"tables":["#))
+    }
+
+    @Test func configError_roundTripsWithEveryLine() throws {
+        var report = HealthFixtures.report()
+        report.configError = .init(
+            message: "reload refused", errors: ["agent.toml:3: mqtt.qos: must be 1 or 2", "agent.toml:9: x: y"],
+            since: 1_780_000_000)
+        let json = report.jsonString()
+        #expect(json.contains(#""config_error":{"message":"reload refused","errors":["agent.toml:3: mqtt.qos: must be 1 or 2","agent.toml:9: x: y"],"since":"#))
+        #expect(try HealthReport.parse(json: json) == report)
+        #expect(report.humanSummary().contains("agent.toml:3: mqtt.qos: must be 1 or 2"))
+        #expect(report.prometheusText().contains("zerobus_edge_config_error 1"))
+        #expect(HealthStateRule().evaluate(report, previous: nil).reasons.contains("configuration reload refused"))
+    }
+}
