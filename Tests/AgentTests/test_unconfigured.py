@@ -7,10 +7,11 @@ a restart delivers what was buffered. Read-only commands work without the secret
 """
 
 import json
+import signal
 import subprocess
 import time
 
-from agent_stack import Emulator, Publisher, agent_binary, wait_for
+from agent_stack import Emulator, Publisher, agent_binary, free_port, wait_for
 from conftest import READINGS, assert_complete, reading_rows
 from emulator_process import clean_env
 
@@ -141,5 +142,39 @@ def test_read_only_commands_need_no_secrets(stack):
     checked = cli(stack, "check-config", env=shell)
     assert checked.returncode == 2 and "'DATABRICKS_CLIENT_ID', 'DATABRICKS_CLIENT_SECRET' are not set" in checked.stderr, \
         checked.stderr
+    publisher.close()
+    assert agent.stop() == 0, agent.log_tail()
+
+
+def test_a_reload_with_the_real_endpoint_ends_the_unconfigured_state(stack):
+    """Only the endpoint is still the shipped placeholder: a reload that sets it starts the
+    uplinks (the credentials need no restart here, they are written in the file)."""
+    placeholder = "https://workspace-id.zerobus.region.cloud.databricks.com"  # config/agent.toml's
+    oauth_stack(stack, CLIENT_ID, CLIENT_SECRET)
+    real = stack.emulator.endpoint
+    port = free_port()
+    zerobus = {"token": None, "workspace_url": f"http://127.0.0.1:{stack.emulator.http_port}",
+               "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
+    stack.configure(health_port=port, sections={"zerobus": {**zerobus, "endpoint": placeholder}})
+    agent = stack.agent()
+    agent.env = without_secrets()
+    agent.start()
+    publisher = Publisher(stack.broker)
+    ids = publisher.publish(30)
+    health = wait_for(lambda: (h := agent.health()) and h["state"] == "unconfigured" and h["buffer"]["rows"] == 30 and h,
+                      30, "unconfigured with the 30 readings buffered", stack.diagnostics)
+    assert "zerobus.endpoint" in health["zerobus"]["last_error"], health["zerobus"]
+    assert stack.emulator.stats().get("token_requests", 0) == 0
+
+    stack.configure(health_port=port, sections={"zerobus": {**zerobus, "endpoint": real}})
+    before = len(agent.log_path.read_bytes())
+    agent.process.send_signal(signal.SIGHUP)
+    wait_for(lambda: "configuration reloaded" in agent.log_path.read_bytes()[before:].decode(errors="replace"), 60,
+             "the reload applied", agent.log_tail)
+    ids += publisher.publish(20, start=30)
+    wait_for(lambda: len(stack.emulator.records()) >= 50, 60, "the 50 readings delivered", stack.diagnostics)
+    assert_complete(reading_rows(stack.emulator, READINGS), ids, exactly_once=True)
+    wait_for(lambda: (h := agent.health()) and h["state"] == "online" and h["zerobus"]["last_error"] is None, 30,
+             "online once the endpoint is set", stack.diagnostics)
     publisher.close()
     assert agent.stop() == 0, agent.log_tail()
