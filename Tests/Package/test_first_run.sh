@@ -30,6 +30,7 @@ CONFIG=/etc/zerobus-edge/agent.toml
 DEFAULTS=/etc/default/zerobus-edge
 
 . "$ROOT/Tests/Package/checks.sh"
+. "$ROOT/Tests/Package/container.sh"
 
 [ "$(id -u)" = 0 ] || { echo "test_first_run: must run as root" >&2; exit 2; }
 command -v systemd-nspawn >/dev/null || { echo "test_first_run: systemd-nspawn is missing (apt-get install systemd-container)" >&2; exit 2; }
@@ -78,14 +79,7 @@ check "a broker on the gateway: apt install mosquitto mosquitto-clients" \
     in_root apt-get install -y -qq mosquitto mosquitto-clients
 check "Install: apt install ./$deb_name" in_root sh -c "cd /root && apt-get install -y -qq ./$deb_name"
 
-systemd-nspawn -q -D "$CROOT" -b --register=no --keep-unit --private-network --console=pipe >"$WORK/nspawn.log" 2>&1 &
-NSPAWN=$!
-leader() { ps -o pid=,comm= --ppid "$NSPAWN" | awk '$2 == "systemd" {print $1}'; }
-has_leader() { [ -n "$(leader)" ]; }
-wait_for 30 has_leader || { echo "container did not boot"; cat "$WORK/nspawn.log"; exit 1; }
-LEADER=$(leader)
-in_ct() { nsenter -t "$LEADER" -a -- "$@"; }
-wait_for 60 sh -c "nsenter -t $LEADER -a -- systemctl is-system-running | grep -Eq 'running|degraded'"
+boot_container "$CROOT" --private-network
 check "the broker runs on the gateway (mosquitto.service, 127.0.0.1:1883)" \
     wait_for 30 sh -c "nsenter -t $LEADER -a -- systemctl -q is-active mosquitto && nsenter -t $LEADER -n -- bash -c 'echo > /dev/tcp/127.0.0.1/1883'"
 

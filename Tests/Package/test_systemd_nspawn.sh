@@ -20,6 +20,7 @@ PKG=zerobus-edge
 CONFIG=/etc/zerobus-edge/agent.toml
 
 . "$ROOT/Tests/Package/checks.sh"
+. "$ROOT/Tests/Package/container.sh"
 
 [ "$(id -u)" = 0 ] || { echo "test_systemd_nspawn: must run as root" >&2; exit 2; }
 for tool in debootstrap systemd-nspawn nsenter mosquitto mosquitto_pub; do
@@ -60,14 +61,7 @@ fi
     && chroot "$CROOT" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ca-certificates >/dev/null; }
 rm -f "$CROOT"/root/*.deb
 cp "$DEB" "$CROOT/root/test.deb"
-systemd-nspawn -q -D "$CROOT" -b --register=no --keep-unit --console=pipe >"$WORK/nspawn.log" 2>&1 &
-NSPAWN=$!
-leader() { ps -o pid=,comm= --ppid "$NSPAWN" | awk '$2 == "systemd" {print $1}'; }
-has_leader() { [ -n "$(leader)" ]; }
-wait_for 30 has_leader || { echo "container did not boot"; cat "$WORK/nspawn.log"; exit 1; }
-LEADER=$(leader)
-in_ct() { nsenter -t "$LEADER" -a -- "$@"; }
-wait_for 60 sh -c "nsenter -t $LEADER -a -- systemctl is-system-running | grep -Eq 'running|degraded'"
+boot_container "$CROOT"
 check "container boots systemd ($(in_ct systemctl is-system-running 2>/dev/null || true))" test -n "$LEADER"
 in_ct sh -c "dpkg -P $PKG >/dev/null 2>&1 || true"
 
