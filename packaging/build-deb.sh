@@ -40,12 +40,12 @@ list "$ROOT" | while IFS= read -r path; do
     fi
 done
 rm -rf "$STAGE/debian" && cp -a packaging/debian "$STAGE/debian"
-rm -f "$OUT"/zerobus-edge*_"$version"_*
+rm -f "$OUT"/zerobus-edge*_"$version"_"$arch".*   # only this architecture: dist/<release>/ holds several
 
 (cd "$STAGE" && dpkg-buildpackage -b -us -uc --no-sign)
 
 mkdir -p "$DIST"
-rm -f "$DIST"/zerobus-edge*_"$version"_*
+rm -f "$DIST"/zerobus-edge*_"$version"_"$arch".*
 changes="$OUT/zerobus-edge_${version}_${arch}.changes"
 changes_files() { sed -n '/^Files:/,/^[A-Z]/{s/^ [0-9a-f]\{32\} [0-9]* [^ ]* [^ ]* //p}' "$1"; echo "$(basename "$1")"; }
 for file in $(changes_files "$changes"); do
