@@ -147,6 +147,8 @@ public struct TableConfiguration: Sendable, Hashable {
     public var name: TableName
     public var topics: [TopicFilter]
     public var format: PayloadFormat
+    /// `explode`, and the options of `csv` and `influx` payloads.
+    public var payloadOptions: PayloadOptions = PayloadOptions()
     /// Default 1000; 1…100000.
     public var batchMaxRecords: Int
     /// Default 4 MiB; at most `RowMapper.defaultMaxPayloadBytes` (10 MiB − 64 KiB).
@@ -171,6 +173,6 @@ public struct TableConfiguration: Sendable, Hashable {
     public func rowMapper(maxPayloadBytes: Int = RowMapper.defaultMaxPayloadBytes) -> RowMapper? {
         if format == .protobuf { return RowMapper(mappings: [], format: .protobuf, maxPayloadBytes: maxPayloadBytes) }
         guard case .columns(let mappings) = schema else { return nil }
-        return RowMapper(mappings: mappings, format: format, maxPayloadBytes: maxPayloadBytes)
+        return RowMapper(mappings: mappings, format: format, options: payloadOptions, maxPayloadBytes: maxPayloadBytes)
     }
 }

@@ -4,7 +4,7 @@ extension ColumnMapping {
     /// Decodes `{ name = "value", type = "double", from = "$.value", default = …, optional = true }`
     /// and checks what can be checked before any message arrives: constants must fit the type,
     /// `received_at` only fills time-like or text columns, and `value` payloads only have `$`.
-    static func decode(_ reader: TableReader, format: PayloadFormat) -> ColumnMapping? {
+    static func decode(_ reader: TableReader, format: PayloadFormat, exploded: Bool = false) -> ColumnMapping? {
         var name: String?
         if let text = reader.requiredString("name") {
             if ConfigValueParsing.isIdentifier(text) {
@@ -34,7 +34,7 @@ extension ColumnMapping {
         }
         var valid = true
         for (key, candidate) in [("from", source), ("default", defaultSource)] {
-            guard let candidate, let problem = problem(with: candidate, type: type, format: format) else { continue }
+            guard let candidate, let problem = problem(with: candidate, type: type, format: format, exploded: exploded) else { continue }
             reader.report(key, problem)
             valid = false
         }
@@ -47,8 +47,10 @@ extension ColumnMapping {
         )
     }
 
-    private static func problem(with source: ColumnSource, type: ColumnType, format: PayloadFormat) -> String? {
+    private static func problem(with source: ColumnSource, type: ColumnType, format: PayloadFormat, exploded: Bool) -> String? {
         switch source {
+        case .element where !exploded, .elementKey where !exploded:
+            return "@ sources read the element of an exploded message; set explode = \"$.path\" on the table first"
         case .jsonPath(let path) where format == .value && !path.components.isEmpty:
             return "format = \"value\" payloads hold a single value; select it with \"$\""
         case .receivedAt:

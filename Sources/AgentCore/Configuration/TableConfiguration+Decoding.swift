@@ -49,13 +49,16 @@ extension TableConfiguration {
         )
         let linger = reader.integer("linger_ms", default: 100, range: 0...60_000)
         let streams = reader.integer("streams", default: 1, range: 1...16)
-        let schema = decodeSchema(reader, format: format)
+        let options = decodePayloadOptions(reader, format: format)
+        let schema = decodeSchema(reader, format: format, exploded: options?.explode != nil)
         reader.finish()
-        guard let name, let topics, let schema else { return nil }
-        return TableConfiguration(
+        guard let name, let topics, let schema, let options else { return nil }
+        var table = TableConfiguration(
             name: name, topics: topics, format: format, batchMaxRecords: Int(batchMaxRecords),
             batchMaxBytes: Int(batchMaxBytes), linger: .milliseconds(linger), streams: Int(streams), schema: schema
         )
+        table.payloadOptions = options
+        return table
     }
 
     private static func decodeTopics(_ reader: TableReader) -> [TopicFilter]? {
@@ -88,7 +91,7 @@ extension TableConfiguration {
         return filters.count == elements.count ? filters : nil
     }
 
-    private static func decodeSchema(_ reader: TableReader, format: PayloadFormat) -> Schema? {
+    private static func decodeSchema(_ reader: TableReader, format: PayloadFormat, exploded: Bool) -> Schema? {
         let columns = reader.array("columns")
         let descriptor = reader.optionalString("descriptor", unsetMeansEmpty: false)
         let message = reader.optionalString("message", unsetMeansEmpty: false)
@@ -125,7 +128,7 @@ extension TableConfiguration {
                 continue
             }
             let columnReader = TableReader(table: table, path: path, position: element.position, diagnostics: reader.diagnostics)
-            guard let mapping = ColumnMapping.decode(columnReader, format: format) else { continue }
+            guard let mapping = ColumnMapping.decode(columnReader, format: format, exploded: exploded) else { continue }
             let folded = mapping.column.name.lowercased()
             if let first = firstIndexByName[folded] {
                 columnReader.report("name", "duplicate column '\(mapping.column.name)' (also columns[\(first)])")

@@ -25,6 +25,15 @@ public enum PayloadFormat: String, Sendable, Hashable, CaseIterable {
     case value
     /// Already a protobuf-encoded row for the table's descriptor; passed through unchanged.
     case protobuf
+    /// CSV lines (RFC 4180 quoting), one row per line; `$.name` selects a cell by its header name
+    /// (or by `csv_columns`). Cells are text; the column types convert them.
+    case csv
+    /// InfluxDB line protocol, one row per line: `$.measurement`, `$.tags.<key>`,
+    /// `$.fields.<key>`, `$.timestamp` (µs since the epoch, from `influx_precision`).
+    case influx
+
+    /// True for the formats whose messages hold several readings, each its own row.
+    public var isLineOriented: Bool { self == .csv || self == .influx }
 }
 
 /// Per-message facts that are not in the topic or payload.

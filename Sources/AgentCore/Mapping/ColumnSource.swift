@@ -16,6 +16,10 @@ public enum ColumnSource: Sendable, Hashable, CustomStringConvertible {
     case recordID
     /// `{ const = … }`: a literal.
     case constant(JSONValue)
+    /// `@`, `@.a.b`: inside the element of a table's `explode` path that this row was made from.
+    case element(JSONPath)
+    /// `@key`: that element's key (exploding an object) or its 0-based index (exploding an array).
+    case elementKey
 
     /// Parses the textual forms; `.constant` comes from a `{ const = … }` table instead.
     public init(parsing text: String) throws(ColumnSourceError) {
@@ -25,8 +29,15 @@ public enum ColumnSource: Sendable, Hashable, CustomStringConvertible {
         case "gateway_id": self = .gatewayID
         case "topic": self = .topic
         case "record_id": self = .recordID
+        case "@key": self = .elementKey
         default:
-            if text.hasPrefix("$") {
+            if text.hasPrefix("@") {
+                do {
+                    self = .element(try JSONPath(parsing: "$" + text.dropFirst()))
+                } catch {
+                    throw ColumnSourceError(source: text, message: error.message)
+                }
+            } else if text.hasPrefix("$") {
                 do {
                     self = .jsonPath(try JSONPath(parsing: text))
                 } catch {
@@ -41,7 +52,8 @@ public enum ColumnSource: Sendable, Hashable, CustomStringConvertible {
             } else {
                 throw ColumnSourceError(
                     source: text,
-                    message: "expected topic[i], a JSON path like $.value, payload, received_at, gateway_id, topic or record_id"
+                    message: "expected topic[i], a JSON path like $.value (or @.value in an exploded table), payload, "
+                        + "received_at, gateway_id, topic or record_id"
                 )
             }
         }
@@ -57,6 +69,8 @@ public enum ColumnSource: Sendable, Hashable, CustomStringConvertible {
         case .topic: "topic"
         case .recordID: "record_id"
         case .constant(let value): "{ const = \(value.compactText) }"
+        case .element(let path): "@" + path.description.dropFirst()
+        case .elementKey: "@key"
         }
     }
 }

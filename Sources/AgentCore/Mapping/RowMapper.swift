@@ -10,18 +10,38 @@ public struct RowMapper: Sendable {
     public enum Output: Sendable, Hashable {
         /// Values aligned with `mappings`; nil = null.
         case row([ProtoValue?])
+        /// A message holding several readings (`explode`, `csv`, `influx`): one row each, in
+        /// message order, with their own `record_id`s (see `MappedRow`). May be empty.
+        case rows([MappedRow])
         /// `format = "protobuf"`: the payload, already an encoded row, passed through.
         case encoded([UInt8])
     }
 
+    /// One of several rows made from one message.
+    public struct MappedRow: Sendable, Hashable {
+        /// `<message record_id>.<index>`: stable across resends because the message's id is stored
+        /// with its rows, and distinct from every other message's ids.
+        public var recordID: String
+        public var values: [ProtoValue?]
+    }
+
+    /// At most this many rows from one message (a journal record holds up to 65,535 rows across
+    /// all tables); more is quarantined, not truncated.
+    public static let maxRowsPerMessage = 10_000
+
     public let mappings: [ColumnMapping]
     public let format: PayloadFormat
+    public let options: PayloadOptions
     public let maxPayloadBytes: Int
     private let usesTopicLevels: Bool
 
-    public init(mappings: [ColumnMapping], format: PayloadFormat, maxPayloadBytes: Int = RowMapper.defaultMaxPayloadBytes) {
+    public init(
+        mappings: [ColumnMapping], format: PayloadFormat, options: PayloadOptions = PayloadOptions(),
+        maxPayloadBytes: Int = RowMapper.defaultMaxPayloadBytes
+    ) {
         self.mappings = mappings
         self.format = format
+        self.options = options
         self.maxPayloadBytes = maxPayloadBytes
         self.usesTopicLevels = mappings.contains { mapping in
             if case .topicSegment = mapping.source { return true }
@@ -33,15 +53,24 @@ public struct RowMapper: Sendable {
     /// A mapper for a table defined by a descriptor file rather than `columns`: each descriptor field
     /// is filled from the top-level JSON key of the same name. A missing key is null when the field is
     /// nullable (proto2 `optional`) and an error when it is not (`required`).
-    public init(descriptorFields fields: [Column], format: PayloadFormat, maxPayloadBytes: Int = RowMapper.defaultMaxPayloadBytes) {
+    public init(
+        descriptorFields fields: [Column], format: PayloadFormat, options: PayloadOptions = PayloadOptions(),
+        maxPayloadBytes: Int = RowMapper.defaultMaxPayloadBytes
+    ) {
         self.init(
             mappings: fields.map { field in
-                ColumnMapping(column: field, source: .jsonPath(JSONPath([.key(field.name)])), optional: field.nullable)
+                let path = JSONPath([.key(field.name)])
+                return ColumnMapping(
+                    column: field, source: options.explode == nil ? .jsonPath(path) : .element(path), optional: field.nullable)
             },
             format: format,
+            options: options,
             maxPayloadBytes: maxPayloadBytes
         )
     }
+
+    /// True when a message may become several rows (each with a derived `record_id`).
+    public var makesSeveralRows: Bool { format.isLineOriented || options.explode != nil }
 
     public func map(topic: String, payload: [UInt8], context: MessageContext) throws(MappingError) -> Output {
         // Protobuf passes the array through as is (no copy); everything else reads the bytes.
@@ -73,20 +102,97 @@ public struct RowMapper: Sendable {
             }
         case .value:
             document = try RowMapper.bareValue(payload)
+        case .csv:
+            let records = try CSVRecords.parse(payload, options: options.csv)
+            return try mapRows(topic: topic, payload: payload, documents: records, context: context)
+        case .influx:
+            let records = try InfluxLines.parse(payload, precision: options.influxPrecision)
+            return try mapRows(topic: topic, payload: payload, documents: records, context: context)
+        }
+        if let explode = options.explode {
+            return try mapExploded(topic: topic, payload: payload, document: document, path: explode, context: context)
         }
         let message = MessageView(
-            topic: topic,
-            topicLevels: usesTopicLevels ? TopicLevels.split(topic) : [],
-            payload: payload,
-            document: document,
-            context: context
-        )
+            topic: topic, topicLevels: usesTopicLevels ? TopicLevels.split(topic) : [], payload: payload,
+            document: document, element: nil, context: context)
+        return .row(try row(for: message))
+    }
+
+    /// Rows for readings a caller decoded itself (one document per row, each the `$` of its row):
+    /// the line-oriented formats, and decoders that keep state between messages.
+    public func mapRows(
+        topic: String, payload: UnsafeBufferPointer<UInt8>, documents: [JSONValue], context: MessageContext
+    ) throws(MappingError) -> Output {
+        try checkRowCount(documents.count)
+        let levels = usesTopicLevels ? TopicLevels.split(topic) : []
+        var rows: [MappedRow] = []
+        rows.reserveCapacity(documents.count)
+        for (index, document) in documents.enumerated() {
+            var rowContext = context
+            rowContext.recordID = Self.recordID(message: context.recordID, index: index)
+            let message = MessageView(
+                topic: topic, topicLevels: levels, payload: payload, document: document, element: nil, context: rowContext)
+            do {
+                rows.append(MappedRow(recordID: rowContext.recordID, values: try row(for: message)))
+            } catch {
+                throw MappingError(kind: error.kind, reason: "reading \(index + 1) of \(documents.count): \(error.reason)")
+            }
+        }
+        return .rows(rows)
+    }
+
+    /// The `record_id` of row `index` of a message whose own id is `message`.
+    public static func recordID(message: String, index: Int) -> String {
+        message + "." + String(index)
+    }
+
+    private func mapExploded(
+        topic: String, payload: UnsafeBufferPointer<UInt8>, document: JSONValue, path: JSONPath, context: MessageContext
+    ) throws(MappingError) -> Output {
+        let elements: [(key: JSONValue, value: JSONValue)]
+        switch path.evaluate(document) {
+        case .array(let items)?:
+            elements = items.enumerated().map { (.number(JSONNumber(integer: Int64($0.offset))), $0.element) }
+        case .object(let object)?:
+            elements = object.members.map { (.string($0.key), $0.value) }
+        case let other?:
+            throw MappingError(kind: .wrongType, reason: "explode \(path): expected an array or object, got \(other.typeName)")
+        case nil:
+            throw MappingError(kind: .missingValue, reason: "explode \(path): missing")
+        }
+        try checkRowCount(elements.count)
+        let levels = usesTopicLevels ? TopicLevels.split(topic) : []
+        var rows: [MappedRow] = []
+        rows.reserveCapacity(elements.count)
+        for (index, element) in elements.enumerated() {
+            var rowContext = context
+            rowContext.recordID = Self.recordID(message: context.recordID, index: index)
+            let message = MessageView(
+                topic: topic, topicLevels: levels, payload: payload, document: document,
+                element: (element.key, element.value), context: rowContext)
+            do {
+                rows.append(MappedRow(recordID: rowContext.recordID, values: try row(for: message)))
+            } catch {
+                throw MappingError(kind: error.kind, reason: "\(path)[\(element.key.compactText)]: \(error.reason)")
+            }
+        }
+        return .rows(rows)
+    }
+
+    private func checkRowCount(_ count: Int) throws(MappingError) {
+        guard count <= Self.maxRowsPerMessage else {
+            throw MappingError(
+                kind: .payloadTooLarge, reason: "\(count) readings in one message (at most \(Self.maxRowsPerMessage))")
+        }
+    }
+
+    private func row(for message: MessageView) throws(MappingError) -> [ProtoValue?] {
         var row: [ProtoValue?] = []
         row.reserveCapacity(mappings.count)
         for mapping in mappings {
             row.append(try value(for: mapping, in: message))
         }
-        return .row(row)
+        return row
     }
 
     private func value(for mapping: ColumnMapping, in message: MessageView) throws(MappingError) -> ProtoValue? {
@@ -154,6 +260,8 @@ private struct MessageView {
     /// Valid for the `map` call only, like the view itself.
     let payload: UnsafeBufferPointer<UInt8>
     let document: JSONValue
+    /// The exploded element this row is made from (its key or index, and its value).
+    let element: (key: JSONValue, value: JSONValue)?
     let context: MessageContext
 
     /// The source's value, or nil when it has none (absent key, JSON null, missing topic level).
@@ -175,6 +283,12 @@ private struct MessageView {
         case .constant(let value):
             if case .null = value { return nil }
             return .json(value)
+        case .element(let path):
+            guard let element, let value = path.evaluate(element.value) else { return nil }
+            if case .null = value { return nil }
+            return .json(value)
+        case .elementKey:
+            return element.map { .json($0.key) }
         }
     }
 }

@@ -45,7 +45,9 @@ struct CompiledTable: Sendable {
                 throw AgentError("table \(name): descriptor \(path): \(error)")
             }
             mapper = configuration.rowMapper()
-                ?? RowMapper(descriptorFields: descriptor.fields.map(Self.column(for:)), format: configuration.format)
+                ?? RowMapper(
+                    descriptorFields: descriptor.fields.map(Self.column(for:)), format: configuration.format,
+                    options: configuration.payloadOptions)
         }
         descriptorBytes = descriptor.serializedDescriptorProto()
     }

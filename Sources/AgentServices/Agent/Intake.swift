@@ -63,6 +63,9 @@ final class Intake: Sendable {
         self.onFull = onFull
     }
 
+    /// The most rows one journal record (one message) can hold.
+    static let maxRowsPerMessage = Int(UInt16.max)
+
     var counters: Counters { state.withLock { $0.counters } }
 
     var currentRoutes: [Route] { routes.withLock { $0 } }
@@ -96,13 +99,20 @@ final class Intake: Sendable {
         for route in routes where route.table.matches(topic: message.topic) {
             matched = true
             do {
-                let payload = try encode(message, for: route.table, context: context)
-                rows.append(NewRow(
-                    table: route.table.name, descriptorID: route.descriptorID, recordID: recordID,
-                    receivedAt: receivedAt, payload: payload))
+                for row in try encode(message, for: route.table, context: context) {
+                    rows.append(NewRow(
+                        table: route.table.name, descriptorID: route.descriptorID, recordID: row.recordID,
+                        receivedAt: receivedAt, payload: row.payload))
+                }
             } catch {
                 refusals.append((route.table.name, error.description))
             }
+        }
+        if rows.count > Self.maxRowsPerMessage {
+            // A journal record holds at most 65,535 rows: refuse the message whole, per table.
+            let tables = Set(rows.map(\.table))
+            refusals += tables.sorted().map { ($0, "\(rows.count) rows from one message across tables (at most \(Self.maxRowsPerMessage))") }
+            rows = []
         }
         if !refusals.isEmpty {
             let payload = message.payloadArray()
@@ -134,7 +144,7 @@ final class Intake: Sendable {
 
     private func encode(
         _ message: borrowing MQTTDelivery, for table: CompiledTable, context: MessageContext
-    ) throws(IntakeError) -> [UInt8] {
+    ) throws(IntakeError) -> [CompiledTable.EncodedRow] {
         let output: RowMapper.Output
         do {
             let topic = message.topic
@@ -144,22 +154,7 @@ final class Intake: Sendable {
         } catch {
             throw IntakeError(description: error.reason)
         }
-        switch output {
-        case .row(let values):
-            do {
-                return try table.descriptor.encode(values)
-            } catch {
-                throw IntakeError(description: "cannot encode row: \(error)")
-            }
-        case .encoded(let bytes):
-            // Pre-encoded protobuf: check it parses against the table's descriptor before accepting it.
-            do {
-                _ = try table.descriptor.decode(bytes)
-            } catch {
-                throw IntakeError(description: "payload is not a valid \(table.descriptor.name) message: \(error)")
-            }
-            return bytes
-        }
+        return try table.encode(output, recordID: context.recordID)
     }
 
     private func quarantine(topic: String, payload: [UInt8], table: String, reason: String, receivedAt: Int64) {
@@ -215,10 +210,6 @@ final class Intake: Sendable {
         state.withLock { $0.held.removeFirst(held.count) }
         return state.withLock { $0.held.isEmpty }
     }
-}
-
-struct IntakeError: Error, CustomStringConvertible {
-    let description: String
 }
 
 /// `record_id`s: unique per reading and stable across resends (they are stored with the row).

@@ -156,15 +156,14 @@ public struct QuarantineTool {
                 receivedAtMicros: entry.receivedAt, gatewayID: configuration.agent.gatewayID,
                 recordID: entry.recordID ?? "\(configuration.agent.gatewayID)-q\(entry.id)")
             do {
-                let payload: [UInt8]
-                switch try table.mapper.map(topic: entry.topic ?? "", payload: entry.payload, context: context) {
-                case .row(let values): payload = try table.descriptor.encode(values)
-                case .encoded(let bytes): payload = bytes
-                }
+                let output = try table.mapper.map(topic: entry.topic ?? "", payload: entry.payload, context: context)
+                let rows = try table.encode(output, recordID: context.recordID)
                 let descriptorID = try ring.descriptorID(table: table.name, descriptor: table.descriptorBytes)
-                _ = try ring.append([NewRow(
-                    table: table.name, descriptorID: descriptorID, recordID: context.recordID,
-                    receivedAt: entry.receivedAt, payload: payload)])
+                _ = try ring.append(rows.map { row in
+                    NewRow(
+                        table: table.name, descriptorID: descriptorID, recordID: row.recordID,
+                        receivedAt: entry.receivedAt, payload: row.payload)
+                })
                 requeued += 1
             } catch {
                 _ = try ring.quarantineUnmappable(
