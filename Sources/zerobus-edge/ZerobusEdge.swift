@@ -10,7 +10,7 @@ struct ZerobusEdge: AsyncParsableCommand {
         commandName: "zerobus-edge",
         abstract: "Stream MQTT sensor readings into Databricks Delta tables through Zerobus Ingest.",
         version: AgentRuntime.version,
-        subcommands: [Run.self, CheckConfig.self, Status.self, Quarantine.self, Buffer.self, Schema.self])
+        subcommands: [Run.self, CheckConfig.self, Map.self, Status.self, Quarantine.self, Buffer.self, Schema.self])
 
     /// ArgumentParser's own `main`, except that bad arguments exit 2 (SPEC.md §4), not EX_USAGE (64).
     static func main() async {

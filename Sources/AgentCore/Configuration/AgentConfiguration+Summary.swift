@@ -48,6 +48,7 @@ extension AgentConfiguration {
             lines.append("table \(table.name)  format=\(table.format.rawValue) streams=\(table.streams) "
                 + "batch_max_records=\(table.batchMaxRecords) batch_max_bytes=\(ConfigValueParsing.formatBytes(Int64(table.batchMaxBytes))) "
                 + "linger=\(ConfigValueParsing.formatDuration(table.linger))")
+            if let shape = table.payloadShapeSummary { lines.append("  " + shape) }
             switch table.schema {
             case .descriptor(let path, let message):
                 lines.append("  descriptor=\(path) message=\(message) (fields filled from JSON keys of the same name)")
@@ -64,6 +65,26 @@ extension AgentConfiguration {
             }
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+extension TableConfiguration {
+    /// How a message becomes rows and travels, when that is not one JSON/value row as protobuf.
+    var payloadShapeSummary: String? {
+        var parts: [String] = []
+        if let explode = payloadOptions.explode { parts.append("explode=\(explode) (one row per element; @ reads the element)") }
+        switch format {
+        case .csv:
+            let csv = payloadOptions.csv
+            var text = "csv delimiter=\"\(Character(UnicodeScalar(csv.delimiter)))\" header=\(csv.header)"
+            if !csv.columns.isEmpty { text += " columns=\(csv.columns.joined(separator: ","))" }
+            parts.append(text + " (one row per line)")
+        case .influx:
+            parts.append("influx precision=\(payloadOptions.influxPrecision.rawValue) (one row per line)")
+        default: break
+        }
+        if recordType != .proto { parts.append("record_type=\(recordType.rawValue)") }
+        return parts.isEmpty ? nil : parts.joined(separator: "  ")
     }
 }
 

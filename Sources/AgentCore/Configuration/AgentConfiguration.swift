@@ -142,6 +142,15 @@ public struct AgentConfiguration: Sendable, Hashable {
     }
 }
 
+/// How a table's rows are sent (`record_type`): protobuf, or JSON objects keyed by column name.
+/// JSON is larger on the wire and parsed by the server; choose it for a table whose rescue
+/// (VARIANT) column must keep fields the schema lacks (see the `unmapped` source), which
+/// Zerobus accepts only in JSON records.
+public enum RecordType: String, Sendable, Hashable, CaseIterable {
+    case proto
+    case json
+}
+
 /// One `[[table]]`: which topics feed it and how payloads become rows.
 public struct TableConfiguration: Sendable, Hashable {
     public var name: TableName
@@ -149,6 +158,8 @@ public struct TableConfiguration: Sendable, Hashable {
     public var format: PayloadFormat
     /// `explode`, and the options of `csv` and `influx` payloads.
     public var payloadOptions: PayloadOptions = PayloadOptions()
+    /// `record_type`: how rows travel to Zerobus; default protobuf.
+    public var recordType: RecordType = .proto
     /// Default 1000; 1…100000.
     public var batchMaxRecords: Int
     /// Default 4 MiB; at most `RowMapper.defaultMaxPayloadBytes` (10 MiB − 64 KiB).

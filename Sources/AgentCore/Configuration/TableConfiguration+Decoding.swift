@@ -50,6 +50,10 @@ extension TableConfiguration {
         let linger = reader.integer("linger_ms", default: 100, range: 0...60_000)
         let streams = reader.integer("streams", default: 1, range: 1...16)
         let options = decodePayloadOptions(reader, format: format)
+        let recordType = reader.choice("record_type", default: RecordType.proto)
+        if recordType == .json && format == .protobuf {
+            reader.report("record_type", "record_type = \"json\" needs rows the agent maps; format = \"protobuf\" payloads are sent as they are")
+        }
         let schema = decodeSchema(reader, format: format, exploded: options?.explode != nil)
         reader.finish()
         guard let name, let topics, let schema, let options else { return nil }
@@ -58,6 +62,7 @@ extension TableConfiguration {
             batchMaxBytes: Int(batchMaxBytes), linger: .milliseconds(linger), streams: Int(streams), schema: schema
         )
         table.payloadOptions = options
+        table.recordType = recordType
         return table
     }
 

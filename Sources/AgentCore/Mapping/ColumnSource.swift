@@ -20,6 +20,10 @@ public enum ColumnSource: Sendable, Hashable, CustomStringConvertible {
     case element(JSONPath)
     /// `@key`: that element's key (exploding an object) or its 0-based index (exploding an array).
     case elementKey
+    /// `unmapped`: the members of the row's object (the element when exploded, else `$`) that no
+    /// `$.key…`/`@.key…` source of the table reads, as one object; null when there are none. Into a
+    /// string column this is JSON text: a rescue column, so fields the schema lacks are kept.
+    case unmapped
 
     /// Parses the textual forms; `.constant` comes from a `{ const = … }` table instead.
     public init(parsing text: String) throws(ColumnSourceError) {
@@ -30,6 +34,7 @@ public enum ColumnSource: Sendable, Hashable, CustomStringConvertible {
         case "topic": self = .topic
         case "record_id": self = .recordID
         case "@key": self = .elementKey
+        case "unmapped": self = .unmapped
         default:
             if text.hasPrefix("@") {
                 do {
@@ -53,7 +58,7 @@ public enum ColumnSource: Sendable, Hashable, CustomStringConvertible {
                 throw ColumnSourceError(
                     source: text,
                     message: "expected topic[i], a JSON path like $.value (or @.value in an exploded table), payload, "
-                        + "received_at, gateway_id, topic or record_id"
+                        + "received_at, gateway_id, topic, record_id or unmapped"
                 )
             }
         }
@@ -71,6 +76,7 @@ public enum ColumnSource: Sendable, Hashable, CustomStringConvertible {
         case .constant(let value): "{ const = \(value.compactText) }"
         case .element(let path): "@" + path.description.dropFirst()
         case .elementKey: "@key"
+        case .unmapped: "unmapped"
         }
     }
 }

@@ -34,6 +34,9 @@ public struct RowMapper: Sendable {
     public let options: PayloadOptions
     public let maxPayloadBytes: Int
     private let usesTopicLevels: Bool
+    /// The top-level keys the table's paths read (of the element when exploded): `unmapped`
+    /// collects the others.
+    private let mappedKeys: Set<String>
 
     public init(
         mappings: [ColumnMapping], format: PayloadFormat, options: PayloadOptions = PayloadOptions(),
@@ -48,6 +51,15 @@ public struct RowMapper: Sendable {
             if case .topicSegment = mapping.defaultSource { return true }
             return false
         }
+        var keys = Set<String>()
+        for source in mappings.flatMap({ [$0.source, $0.defaultSource] }) {
+            switch source {
+            case .jsonPath(let path) where options.explode == nil, .element(let path):
+                if case .key(let key)? = path.components.first { keys.insert(key) }
+            default: break
+            }
+        }
+        self.mappedKeys = keys
     }
 
     /// A mapper for a table defined by a descriptor file rather than `columns`: each descriptor field
@@ -114,7 +126,7 @@ public struct RowMapper: Sendable {
         }
         let message = MessageView(
             topic: topic, topicLevels: usesTopicLevels ? TopicLevels.split(topic) : [], payload: payload,
-            document: document, element: nil, context: context)
+            document: document, element: nil, mappedKeys: mappedKeys, context: context)
         return .row(try row(for: message))
     }
 
@@ -131,7 +143,8 @@ public struct RowMapper: Sendable {
             var rowContext = context
             rowContext.recordID = Self.recordID(message: context.recordID, index: index)
             let message = MessageView(
-                topic: topic, topicLevels: levels, payload: payload, document: document, element: nil, context: rowContext)
+                topic: topic, topicLevels: levels, payload: payload, document: document, element: nil,
+                mappedKeys: mappedKeys, context: rowContext)
             do {
                 rows.append(MappedRow(recordID: rowContext.recordID, values: try row(for: message)))
             } catch {
@@ -169,7 +182,7 @@ public struct RowMapper: Sendable {
             rowContext.recordID = Self.recordID(message: context.recordID, index: index)
             let message = MessageView(
                 topic: topic, topicLevels: levels, payload: payload, document: document,
-                element: (element.key, element.value), context: rowContext)
+                element: (element.key, element.value), mappedKeys: mappedKeys, context: rowContext)
             do {
                 rows.append(MappedRow(recordID: rowContext.recordID, values: try row(for: message)))
             } catch {
@@ -262,6 +275,7 @@ private struct MessageView {
     let document: JSONValue
     /// The exploded element this row is made from (its key or index, and its value).
     let element: (key: JSONValue, value: JSONValue)?
+    let mappedKeys: Set<String>
     let context: MessageContext
 
     /// The source's value, or nil when it has none (absent key, JSON null, missing topic level).
@@ -289,6 +303,10 @@ private struct MessageView {
             return .json(value)
         case .elementKey:
             return element.map { .json($0.key) }
+        case .unmapped:
+            guard case .object(let object) = element?.value ?? document else { return nil }
+            let rest = object.members.filter { !mappedKeys.contains($0.key) }
+            return rest.isEmpty ? nil : .json(.object(JSONObject(rest)))
         }
     }
 }

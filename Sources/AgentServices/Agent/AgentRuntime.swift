@@ -86,7 +86,7 @@ public final class AgentRuntime: Sendable {
         for table in configuration.tables {
             let compiled = try CompiledTable(table)
             do {
-                let id = try ring.descriptorID(table: compiled.name, descriptor: compiled.descriptorBytes)
+                let id = try ring.descriptorID(table: compiled.name, descriptor: compiled.registeredBytes)
                 routes.append(Intake.Route(table: compiled, descriptorID: id))
             } catch {
                 throw AgentError("cannot register the descriptor of \(compiled.name): \(error)")

@@ -33,6 +33,9 @@ extension CompiledTable {
     }
 
     private func encode(_ values: [ProtoValue?]) throws(IntakeError) -> [UInt8] {
+        // Keyed by column name, timestamps as µs and dates as days since the epoch, bytes as
+        // base64: the JSON Zerobus reads for those column types.
+        if recordType == .json { return Array(descriptor.jsonString(of: values).utf8) }
         do {
             return try descriptor.encode(values)
         } catch {

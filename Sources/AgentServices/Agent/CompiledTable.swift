@@ -20,11 +20,16 @@ struct CompiledTable: Sendable {
     let mapper: RowMapper
     let descriptor: MessageDescriptor
     let descriptorBytes: [UInt8]
+    /// `record_type`: rows are encoded as protobuf, or as JSON objects keyed by column name.
+    let recordType: RecordType
+    /// What the ring registers for this table's rows (see `RegisteredSchema`).
+    var registeredBytes: [UInt8] { RegisteredSchema.bytes(descriptor: descriptorBytes, recordType: recordType) }
 
     /// Builds the descriptor from the configured columns or the `.descriptor` file.
     init(_ configuration: TableConfiguration) throws(AgentError) {
         name = configuration.name.description
         topics = configuration.topics
+        recordType = configuration.recordType
         batching = Batching(
             maxRecords: configuration.batchMaxRecords, maxBytes: configuration.batchMaxBytes,
             linger: configuration.linger, streams: configuration.streams)
@@ -56,6 +61,7 @@ struct CompiledTable: Sendable {
     init(name: String, columns: [Column], batching: Batching) throws(AgentError) {
         self.name = name
         topics = []
+        recordType = .proto
         self.batching = batching
         do {
             descriptor = try MessageDescriptor(schema: TableSchema(tableName: name, columns: columns))
@@ -69,8 +75,10 @@ struct CompiledTable: Sendable {
     /// A table no longer configured whose buffered rows still drain: it has no topics, and the
     /// descriptor of its oldest buffered row opens the first stream (each batch is sent with
     /// its own rows' descriptor anyway).
-    init(draining name: String, descriptorBytes: [UInt8]) throws(AgentError) {
+    init(draining name: String, registeredBytes: [UInt8]) throws(AgentError) {
+        let (descriptorBytes, recordType) = RegisteredSchema.parse(registeredBytes)
         self.name = name
+        self.recordType = recordType
         topics = []
         batching = Batching(maxRecords: 1000, maxBytes: 4 << 20, linger: .milliseconds(100), streams: 1)
         do {

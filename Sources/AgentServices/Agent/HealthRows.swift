@@ -29,7 +29,7 @@ struct HealthRows: Sendable {
             name: name, columns: Self.columns,
             batching: .init(maxRecords: 100, maxBytes: 1 << 20, linger: .seconds(1), streams: 1))
         do {
-            descriptorID = try ring.descriptorID(table: name, descriptor: table.descriptorBytes)
+            descriptorID = try ring.descriptorID(table: name, descriptor: table.registeredBytes)
         } catch {
             throw AgentError("cannot register the health table descriptor: \(error)")
         }

@@ -158,7 +158,7 @@ public struct QuarantineTool {
             do {
                 let output = try table.mapper.map(topic: entry.topic ?? "", payload: entry.payload, context: context)
                 let rows = try table.encode(output, recordID: context.recordID)
-                let descriptorID = try ring.descriptorID(table: table.name, descriptor: table.descriptorBytes)
+                let descriptorID = try ring.descriptorID(table: table.name, descriptor: table.registeredBytes)
                 _ = try ring.append(rows.map { row in
                     NewRow(
                         table: table.name, descriptorID: descriptorID, recordID: row.recordID,

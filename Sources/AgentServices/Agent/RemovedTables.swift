@@ -14,7 +14,7 @@ extension AgentRuntime {
             do {
                 guard let oldest = try ring.pending(table: table.name, after: 0, maxRecords: 1, maxBytes: 1).first
                 else { continue }
-                tables.append(try CompiledTable(draining: table.name, descriptorBytes: try ring.descriptor(id: oldest.descriptorID)))
+                tables.append(try CompiledTable(draining: table.name, registeredBytes: try ring.descriptor(id: oldest.descriptorID)))
                 logger.warning("table not in the configuration has buffered rows: draining them", metadata: [
                     "table": "\(table.name)", "rows": "\(table.rows)",
                 ])

@@ -127,7 +127,7 @@ actor TableUplink {
         do {
             // Open at once, even with nothing to send: credentials and the table are checked
             // at start, and health can tell whether the link is really up.
-            let first = try await openStream(format: .proto(descriptor: table.descriptorBytes))
+            let first = try await openStream(format: RegisteredSchema.format(of: table.registeredBytes))
             stream = first
             streams[lane] = first
             markOpen(lane, true)
@@ -186,7 +186,7 @@ actor TableUplink {
     }
 
     private func format(of batch: Batch) -> RecordFormat {
-        .proto(descriptor: (try? ring.descriptor(id: batch.descriptorID)) ?? table.descriptorBytes)
+        RegisteredSchema.format(of: (try? ring.descriptor(id: batch.descriptorID)) ?? table.registeredBytes)
     }
 
     private func openStream(format: RecordFormat) async throws -> ZerobusStream {
