@@ -6,6 +6,7 @@ temp dir where openssl makes a CA and a client certificate (no key is committed)
 as ${VAR} come from the environment, as systemd would provide them.
 """
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -40,6 +41,42 @@ EXPECTED = {
     "mqtts-client-cert.toml": (
         ["substation/14/+/measurements  ->  main.grid.substation_measurements"],
         ["table main.grid.substation_measurements  format=json streams=1"]),
+    "json-array-explode.toml": (
+        ["loggers/+/scan  ->  main.factory.logger_readings"],
+        ["table main.factory.logger_readings  format=json streams=1"]),
+    "csv-logger.toml": (
+        ["plc/+/batch  ->  main.plant.plc_values"],
+        ["table main.plant.plc_values  format=csv streams=1"]),
+    "influx-line-protocol.toml": (
+        ["telegraf/#  ->  main.env.weather"],
+        ["table main.env.weather  format=influx streams=1"]),
+    "json-records-rescue.toml": (
+        ["devices/+/state  ->  main.fleet.pump_state"],
+        ["table main.fleet.pump_state  format=json streams=1"]),
+}
+
+# file → (table, topic, example payload under examples/payloads/, rows `zerobus-edge map` prints
+# without their record_id; the payload files are the ones the examples' comments quote)
+MAPPED = {
+    "json-array-explode.toml": ("main.factory.logger_readings", "loggers/hall-2/scan", "json-array-explode.json", [
+        {"logger": "dl-7", "channel": "t1", "value": 21.5, "unit": "C", "scan_time": 1777636800000000, "position": 0},
+        {"logger": "dl-7", "channel": "p1", "value": 1.82, "unit": "bar", "scan_time": 1777636800000000, "position": 1},
+    ]),
+    "csv-logger.toml": ("main.plant.plc_values", "plc/line-4/batch", "csv-logger.csv", [
+        {"line": "line-4", "event_time": 1777636800000000, "tag": "PT-101", "value": 4.21, "quality": "good"},
+        {"line": "line-4", "event_time": 1777636800100000, "tag": "TT-102", "value": 88.0, "quality": "good"},
+        {"line": "line-4", "event_time": 1777636800200000, "tag": "FT-103", "quality": "bad"},
+    ]),
+    "influx-line-protocol.toml": ("main.env.weather", "telegraf/roof-1", "influx-line-protocol.txt", [
+        {"measurement": "weather", "station": "roof-1", "sensor": "bme280", "temp": 21.5, "rh": 40, "ok": True,
+         "event_time": 1777636800000000},
+        {"measurement": "weather", "station": "roof-2", "temp": 19.25, "rh": 44, "ok": False,
+         "event_time": 1777636800500000},
+    ]),
+    "json-records-rescue.toml": ("main.fleet.pump_state", "devices/pump-3/state", "json-records-rescue.json", [
+        {"device": "pump-3", "event_time": 1777636800123000, "rpm": 1450, "state": "run",
+         "extra": '{"fw":"2.4.1","bearing_temp":61.5}'},
+    ]),
 }
 
 
@@ -130,3 +167,31 @@ def test_secrets_must_be_provided(certs, tmp_path):
                  unset=tuple(SECRETS))
     assert result.returncode == 2
     assert "DATABRICKS_CLIENT_SECRET" in result.stderr
+
+
+@pytest.mark.parametrize("name", sorted(MAPPED))
+def test_example_payload_maps_to_the_rows_its_comment_promises(name, certs, tmp_path):
+    table, topic, payload, expected = MAPPED[name]
+    result = run("map", "--config", str(installed(EXAMPLES / name, certs, tmp_path)), "--table", table,
+                 "--topic", topic, "--payload", str(EXAMPLES / "payloads" / payload), env=SECRETS)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"table {table}  format=")
+    rows = []
+    for index, line in enumerate(lines[1:]):
+        record_id, row = line.split(" ", 1)
+        row = json.loads(row)
+        assert row.pop("record_id") == record_id
+        # One message of several readings: <message id>.<index>; of one reading: the message id.
+        assert record_id.endswith(f"-example-1.{index}" if len(expected) > 1 or "explode" in name else "-example-1")
+        rows.append(row)
+    assert rows == expected
+
+
+def test_map_reports_the_quarantine_reason(certs, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("timestamp,tag,value,quality\n2026-05-01T12:00:00Z,PT-101,4.2\n")
+    result = run("map", "--config", str(installed(EXAMPLES / "csv-logger.toml", certs, tmp_path)),
+                 "--table", "main.plant.plc_values", "--topic", "plc/line-4/batch", "--payload", str(bad), env=SECRETS)
+    assert result.returncode == 1
+    assert "quarantined: CSV line 2: 3 cells, expected 4 (timestamp,tag,value,quality)" in result.stderr
