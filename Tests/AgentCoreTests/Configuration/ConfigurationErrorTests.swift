@@ -86,8 +86,8 @@ import Testing
             == [#"agent.toml:23: buffer.on_full: invalid value "block", expected one of "drop_oldest", "pause""#])
         #expect(specErrors { $0.update("buffer", "sync", "off") }
             == [#"agent.toml:24: buffer.sync: invalid value "off", expected one of "normal", "full""#])
-        #expect(specErrors { $0.update("table", "format", "csv") }
-            == [#"agent.toml:37: table[0].format: invalid value "csv", expected one of "json", "value", "protobuf""#])
+        #expect(specErrors { $0.update("table", "format", "xml") }
+            == [#"agent.toml:37: table[0].format: invalid value "xml", expected one of "json", "value", "protobuf", "csv", "influx""#])
     }
 
     @Test func unsetEnvironmentVariablesNameKeyAndLine() {
