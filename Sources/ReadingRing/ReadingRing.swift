@@ -231,7 +231,7 @@ public final class ReadingRing: Sendable {
     public func purge(table: String) throws -> Int {
         try withStore { store in
             _ = try drainLocked(store)
-            return try store.remove(table: table, range: 0...Int64.max, counter: RingStore.CounterName.dropped)
+            return try store.remove(table: table, range: 0...Int64.max, counter: RingStore.CounterName.droppedPurged)
         }
     }
 

@@ -14,7 +14,7 @@ extension RingStore {
                 return try statement.step() == .row ? statement.int64(0) : Int64.max
             }
             while true {
-                let count = try write { try deleteOldestRows(limit: perStep, before: bound) }
+                let count = try write { try deleteOldestRows(limit: perStep, before: bound, reason: CounterName.droppedAgedOut) }
                 report.droppedByAge += count
                 if count < perStep { break }
             }
@@ -86,7 +86,8 @@ extension RingStore {
             let counters = mirror.counters[name] ?? .init()
             tables.append(RingStats.Table(
                 name: name, rows: rows, oldestAgeSeconds: tableOldest.map { Self.age(of: $0, now: now) },
-                droppedTotal: counters.dropped, ackedTotal: counters.acked, quarantinedTotal: counters.quarantined))
+                droppedTotal: counters.dropped, ackedTotal: counters.acked, quarantinedTotal: counters.quarantined,
+                ledger: counters.ledger))
         }
         return RingStats(
             rows: mirror.totalRows,
@@ -98,6 +99,7 @@ extension RingStore {
             droppedTotal: mirror.counters.values.reduce(0) { $0 + $1.dropped },
             quarantinedTotal: mirror.counters.values.reduce(0) { $0 + $1.quarantined },
             quarantineDroppedTotal: mirror.counters.values.reduce(0) { $0 + $1.quarantineDropped },
+            ledger: mirror.counters.values.reduce(LossLedger()) { $0 + $1.ledger },
             quarantineRows: mirror.quarantineRows,
             quarantineBytes: mirror.quarantineBytes,
             isFull: (try rowLiveBytes()) + (try averageRowBytes()) > configuration.fullBytes,

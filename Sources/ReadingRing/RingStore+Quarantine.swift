@@ -34,7 +34,7 @@ extension RingStore {
                 }
             }
             try recordRemoval(removed, counter: nil)
-            for (table, count) in movedByTable { try bump(CounterName.quarantined, table: table, by: count) }
+            for (table, count) in movedByTable { try bump(CounterName.quarantinedRejected, table: table, by: count) }
             // Rejected rows are kept whole (a retry resends them exactly); room is made by
             // evicting the quarantine's own oldest entries, never the newest one.
             try enforceQuarantineBound()
@@ -71,7 +71,7 @@ extension RingStore {
             mirror.quarantineBytes += Self.quarantineEntryBytes(
                 payload: stored.count, reason: storedReason, topic: topic, table: table)
             let id = db.lastInsertRowID
-            try bump(CounterName.quarantined, table: table, by: 1)
+            try bump(CounterName.quarantinedUnmappable, table: table, by: 1)
             try enforceQuarantineBound()
             return id
         }

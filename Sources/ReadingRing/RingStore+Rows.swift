@@ -150,7 +150,7 @@ extension RingStore {
             let over = try rowLiveBytes() - budget
             guard over > 0 else { break }
             let chunk = min(configuration.stepBytes, max(over, budget / 64))
-            let count = try deleteOldestRows(limit: try rowsFitting(chunk), before: Int64.max)
+            let count = try deleteOldestRows(limit: try rowsFitting(chunk), before: Int64.max, reason: CounterName.droppedFull)
             rows += count
             if count == 0 { break }
         }
@@ -158,15 +158,15 @@ extension RingStore {
     }
 
     /// Inside a transaction: deletes up to `limit` oldest rows with id < `before`, counting them
-    /// as dropped per table. Returns how many were deleted.
-    func deleteOldestRows(limit: Int, before: Int64) throws -> Int {
+    /// as dropped per table for `reason` (`droppedFull`, `droppedAgedOut`). Returns how many.
+    func deleteOldestRows(limit: Int, before: Int64, reason: String) throws -> Int {
         var removed: [Int64: Int] = [:]
         try deleteOldest.withReset { statement in
             try statement.bind(limit, at: 1)
             try statement.bind(before, at: 2)
             while try statement.step() == .row { removed[statement.int64(0), default: 0] += 1 }
         }
-        try recordRemoval(removed, counter: CounterName.dropped)
+        try recordRemoval(removed, counter: reason)
         return removed.values.reduce(0, +)
     }
 

@@ -8,6 +8,7 @@ struct RingMirror {
         var acked: Int64 = 0
         var quarantined: Int64 = 0
         var quarantineDropped: Int64 = 0
+        var ledger = LossLedger()
     }
 
     /// The id the next appended row gets. Ids are never reused while the ring is open.
@@ -138,7 +139,10 @@ final class RingStore {
             case CounterName.acked: fresh.counters[table, default: .init()].acked = value
             case CounterName.quarantined: fresh.counters[table, default: .init()].quarantined = value
             case CounterName.quarantineDropped: fresh.counters[table, default: .init()].quarantineDropped = value
-            default: break
+            default:
+                if let reason = CounterName.ledgerPath(counters.string(1)) {
+                    fresh.counters[table, default: .init()].ledger[keyPath: reason] = value
+                }
             }
         }
         let quarantine = try db.prepare("SELECT count(*), coalesce(sum(\(Self.quarantineEntryBytesSQL)), 0) FROM quarantine")
@@ -176,16 +180,43 @@ final class RingStore {
         }
     }
 
+    /// Persistent counters per table. A reason (`dropped_full`, …) is bumped together with its
+    /// total (`dropped`), so the totals stay what they were before reasons were counted.
     enum CounterName {
         static let dropped = "dropped"
         static let acked = "acked"
         static let quarantined = "quarantined"
         static let quarantineDropped = "quarantine_dropped"
+        static let droppedFull = "dropped_full"
+        static let droppedAgedOut = "dropped_aged_out"
+        static let droppedPurged = "dropped_purged"
+        static let quarantinedUnmappable = "quarantined_unmappable"
+        static let quarantinedRejected = "quarantined_rejected"
+
+        static func total(of reason: String) -> String? {
+            switch reason {
+            case droppedFull, droppedAgedOut, droppedPurged: dropped
+            case quarantinedUnmappable, quarantinedRejected: quarantined
+            default: nil
+            }
+        }
+
+        static func ledgerPath(_ reason: String) -> WritableKeyPath<LossLedger, Int64>? {
+            switch reason {
+            case droppedFull: \.droppedFull
+            case droppedAgedOut: \.droppedAgedOut
+            case droppedPurged: \.droppedPurged
+            case quarantinedUnmappable: \.quarantinedUnmappable
+            case quarantinedRejected: \.quarantinedRejected
+            default: nil
+            }
+        }
     }
 
     /// Adds to a persistent counter (inside the caller's transaction) and to its mirror.
     func bump(_ name: String, table: String, by amount: Int) throws {
         guard amount != 0 else { return }
+        if let total = CounterName.total(of: name) { try bump(total, table: table, by: amount) }
         try bumpCounter.withReset { statement in
             try statement.bind(table, at: 1)
             try statement.bind(name, at: 2)
@@ -197,7 +228,9 @@ final class RingStore {
         case CounterName.dropped: mirror.counters[table, default: .init()].dropped += delta
         case CounterName.acked: mirror.counters[table, default: .init()].acked += delta
         case CounterName.quarantined: mirror.counters[table, default: .init()].quarantined += delta
-        default: mirror.counters[table, default: .init()].quarantineDropped += delta
+        case CounterName.quarantineDropped: mirror.counters[table, default: .init()].quarantineDropped += delta
+        default:
+            if let reason = CounterName.ledgerPath(name) { mirror.counters[table, default: .init()].ledger[keyPath: reason] += delta }
         }
     }
 

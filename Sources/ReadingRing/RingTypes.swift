@@ -81,6 +81,8 @@ public struct RingStats: Sendable, Equatable {
         public var droppedTotal: Int64
         public var ackedTotal: Int64
         public var quarantinedTotal: Int64
+        /// The drops and quarantines by reason.
+        public var ledger: LossLedger
     }
 
     public var rows: Int
@@ -97,6 +99,8 @@ public struct RingStats: Sendable, Equatable {
     public var quarantinedTotal: Int64
     /// Quarantine entries deleted because the quarantine reached its own bound.
     public var quarantineDroppedTotal: Int64
+    /// The drops and quarantines by reason, over all tables.
+    public var ledger: LossLedger
     /// Entries currently in quarantine.
     public var quarantineRows: Int
     /// What they count against the quarantine's bound (`RingConfiguration.quarantineMaxBytes`).
@@ -104,6 +108,33 @@ public struct RingStats: Sendable, Equatable {
     /// True when `append` would refuse (pause mode) or drop (drop-oldest mode) right now.
     public var isFull: Bool
     public var tables: [Table]
+}
+
+/// Every row lost or set aside, by reason, persistent across restarts. `dropped_total` and
+/// `quarantined_total` are the sums (plus anything counted before reasons were, v0.1 rings).
+public struct LossLedger: Sendable, Equatable {
+    /// Oldest rows deleted to keep the ring within `max_bytes` (`on_full = "drop_oldest"`).
+    public var droppedFull: Int64 = 0
+    /// Rows older than `max_age`.
+    public var droppedAgedOut: Int64 = 0
+    /// Rows an operator discarded (`buffer purge`).
+    public var droppedPurged: Int64 = 0
+    /// Payloads that could not be mapped to a row.
+    public var quarantinedUnmappable: Int64 = 0
+    /// Rows the server refused.
+    public var quarantinedRejected: Int64 = 0
+
+    public init() {}
+
+    static func + (lhs: LossLedger, rhs: LossLedger) -> LossLedger {
+        var sum = lhs
+        sum.droppedFull += rhs.droppedFull
+        sum.droppedAgedOut += rhs.droppedAgedOut
+        sum.droppedPurged += rhs.droppedPurged
+        sum.quarantinedUnmappable += rhs.quarantinedUnmappable
+        sum.quarantinedRejected += rhs.quarantinedRejected
+        return sum
+    }
 }
 
 /// What `enforceBounds` did.

@@ -35,6 +35,35 @@ import Testing
         try ring.close()
         let (reopened, _) = try ReadingRing.open(dir.configuration(maxBytes: 1 << 20))
         #expect(try reopened.stats().droppedTotal == stats.droppedTotal)
+        #expect(try reopened.stats().ledger.droppedFull == stats.droppedTotal)
+        #expect(try reopened.stats().tables.first { $0.name == "a" }?.ledger.droppedFull == perTable["a"]!.droppedTotal)
+    }
+
+    @Test func theLedgerCountsEachReasonAndSurvivesARestart() throws {
+        let dir = try TemporaryDirectory()
+        let (ring, _) = try ReadingRing.open(dir.configuration(maxAge: .seconds(60)))
+        let d = try ring.descriptorID(table: "t", descriptor: descriptorBytes(1))
+        let p = try ring.descriptorID(table: "purged", descriptor: descriptorBytes(1))
+        try mustStore(ring, (0..<10).map { row($0, table: "t", descriptor: d, receivedAt: testEpoch + Int64($0) * 1_000_000) })
+        try mustStore(ring, (10..<14).map { row($0, table: "purged", descriptor: p, receivedAt: testEpoch + 100_000_000) })
+        // At 65 s, rows received 0…4 s after the epoch are older than max_age (60 s).
+        #expect(try ring.enforceBounds(now: testEpoch + 65_000_000).droppedByAge == 5)
+        #expect(try ring.purge(table: "purged") == 4)
+        let rejected = try ring.pending(table: "t", after: 0, maxRecords: 2, maxBytes: 1 << 20)
+        #expect(try ring.quarantine(rowIDs: rejected.map(\.id), reason: "INVALID_ARGUMENT") == 2)
+        _ = try ring.quarantineUnmappable(table: "t", topic: "x", payload: [1], reason: "bad", receivedAt: testEpoch)
+        try ring.close()
+        let (reopened, _) = try ReadingRing.open(dir.configuration(maxAge: .seconds(60)))
+        let stats = try reopened.stats(now: testEpoch)
+        var expected = LossLedger()
+        expected.droppedAgedOut = 5
+        expected.droppedPurged = 4
+        expected.quarantinedRejected = 2
+        expected.quarantinedUnmappable = 1
+        #expect(stats.ledger == expected)
+        #expect(stats.droppedTotal == 9 && stats.quarantinedTotal == 3)
+        #expect(stats.tables.first { $0.name == "purged" }?.ledger.droppedPurged == 4)
+        #expect(stats.tables.first { $0.name == "t" }?.ledger.droppedPurged == 0)
     }
 
     @Test func pauseReturnsFullWithoutWritingAndResumesAfterAcks() throws {

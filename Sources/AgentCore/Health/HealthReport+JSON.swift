@@ -38,6 +38,7 @@ extension HealthReport {
         json.key("oldest_age_s"); json.int(buffer.oldestAgeSeconds)
         json.key("dropped_total"); json.int(buffer.droppedTotal)
         json.key("quarantined_total"); json.int(buffer.quarantinedTotal)
+        buffer.ledger.write(to: &json)
         json.key("lost_at_start"); json.int(buffer.lostAtStart)
         json.key("start_recovery"); json.string(buffer.startRecovery)
         json.endObject()
@@ -64,6 +65,7 @@ extension HealthReport {
             json.key("rate_per_s"); json.double(table.ratePerSecond)
             json.key("dropped_total"); json.int(table.droppedTotal)
             json.key("quarantined_total"); json.int(table.quarantinedTotal)
+            table.ledger.write(to: &json)
             json.endObject()
         }
         json.endArray()
@@ -94,6 +96,18 @@ extension HealthReport {
         let mqtt = try document.object("mqtt")
         let zerobus = try document.object("zerobus")
         let buffer = try document.object("buffer")
+        var bufferStatus = BufferStatus(
+            rows: try buffer.int("rows"),
+            bytes: try buffer.int("bytes"),
+            maxBytes: try buffer.int("max_bytes"),
+            fillRatio: try buffer.double("fill_ratio"),
+            oldestAgeSeconds: try buffer.int("oldest_age_s"),
+            droppedTotal: try buffer.int("dropped_total"),
+            quarantinedTotal: try buffer.int("quarantined_total"),
+            lostAtStart: buffer.isAbsentOrNull("lost_at_start") ? 0 : try buffer.int("lost_at_start"),
+            startRecovery: buffer.isAbsentOrNull("start_recovery") ? nil : try buffer.string("start_recovery")
+        )
+        bufferStatus.ledger = try buffer.ledger()
         let configError = try document.isAbsentOrNull("config_error")
             ? nil : document.object("config_error").configError()
         return HealthReport(
@@ -108,20 +122,10 @@ extension HealthReport {
                 reconnectsTotal: try zerobus.int("reconnects_total"),
                 lastError: zerobus.isAbsentOrNull("last_error") ? nil : try zerobus.string("last_error")
             ),
-            buffer: BufferStatus(
-                rows: try buffer.int("rows"),
-                bytes: try buffer.int("bytes"),
-                maxBytes: try buffer.int("max_bytes"),
-                fillRatio: try buffer.double("fill_ratio"),
-                oldestAgeSeconds: try buffer.int("oldest_age_s"),
-                droppedTotal: try buffer.int("dropped_total"),
-                quarantinedTotal: try buffer.int("quarantined_total"),
-                lostAtStart: buffer.isAbsentOrNull("lost_at_start") ? 0 : try buffer.int("lost_at_start"),
-                startRecovery: buffer.isAbsentOrNull("start_recovery") ? nil : try buffer.string("start_recovery")
-            ),
+            buffer: bufferStatus,
             configError: configError,
             tables: try document.objects("tables").map { table throws(HealthDocumentError) in
-                TableStatus(
+                var status = TableStatus(
                     name: try table.string("name"),
                     rows: try table.int("rows"),
                     ackedTotal: try table.int("acked_total"),
@@ -130,6 +134,8 @@ extension HealthReport {
                     quarantinedTotal: table.isAbsentOrNull("quarantined_total")
                         ? 0 : try table.int("quarantined_total")
                 )
+                status.ledger = try table.ledger()
+                return status
             },
             version: try document.string("version")
         )
@@ -211,6 +217,27 @@ private struct Fields {
             result.append(text)
         }
         return result
+    }
+
+    /// `dropped` / `quarantined` by reason; absent (a document of an older agent) reads as zeros.
+    func ledger() throws(HealthDocumentError) -> HealthReport.Ledger {
+        var ledger = HealthReport.Ledger()
+        if !isAbsentOrNull("dropped") {
+            let dropped = try object("dropped")
+            ledger.droppedFull = try dropped.intOrZero("full")
+            ledger.droppedAgedOut = try dropped.intOrZero("aged_out")
+            ledger.droppedPurged = try dropped.intOrZero("purged")
+        }
+        if !isAbsentOrNull("quarantined") {
+            let quarantined = try object("quarantined")
+            ledger.quarantinedUnmappable = try quarantined.intOrZero("unmappable")
+            ledger.quarantinedRejected = try quarantined.intOrZero("rejected")
+        }
+        return ledger
+    }
+
+    func intOrZero(_ key: String) throws(HealthDocumentError) -> Int {
+        isAbsentOrNull(key) ? 0 : try int(key)
     }
 
     func configError() throws(HealthDocumentError) -> HealthReport.ConfigErrorStatus {

@@ -36,6 +36,10 @@ extension HealthReport {
         text.gauge("buffer_oldest_age_seconds", "Age of the oldest buffered row.", buffer.oldestAgeSeconds)
         text.counter("buffer_dropped_total", "Rows dropped for space or age.", buffer.droppedTotal)
         text.counter("buffer_quarantined_total", "Rows moved to the quarantine.", buffer.quarantinedTotal)
+        text.family("buffer_dropped_by_reason_total", .counter, "Rows dropped, by reason (full, aged_out, purged).",
+                    buffer.ledger.drops.map { ([("reason", $0.0)], Double($0.1)) })
+        text.family("buffer_quarantined_by_reason_total", .counter, "Rows quarantined, by reason (unmappable, rejected).",
+                    buffer.ledger.quarantines.map { ([("reason", $0.0)], Double($0.1)) })
         text.gauge("buffer_lost_at_start", "Rows this start found lost to damaged or missing state files (upper bound).",
                    buffer.lostAtStart)
 
@@ -50,6 +54,12 @@ extension HealthReport {
         text.family("table_dropped_total", .counter, "Rows dropped per table.", perTable { Double($0.droppedTotal) })
         text.family("table_quarantined_total", .counter, "Rows quarantined per table.",
                     perTable { Double($0.quarantinedTotal) })
+        text.family("table_dropped_by_reason_total", .counter, "Rows dropped per table, by reason.",
+                    tables.flatMap { table in table.ledger.drops.map { ([("table", table.name), ("reason", $0.0)], Double($0.1)) } })
+        text.family("table_quarantined_by_reason_total", .counter, "Rows quarantined per table, by reason.",
+                    tables.flatMap { table in
+                        table.ledger.quarantines.map { ([("table", table.name), ("reason", $0.0)], Double($0.1)) }
+                    })
         return text.output
     }
 }

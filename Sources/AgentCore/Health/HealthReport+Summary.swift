@@ -38,8 +38,8 @@ extension HealthReport {
             backlog += ", oldest \(HealthFormatting.duration(seconds: buffer.oldestAgeSeconds))"
         }
         lines.append(backlog)
-        lines.append("Dropped:     \(buffer.droppedTotal) rows")
-        lines.append("Quarantined: \(buffer.quarantinedTotal) rows")
+        lines.append("Dropped:     \(buffer.droppedTotal) rows" + Self.reasons(buffer.ledger.drops))
+        lines.append("Quarantined: \(buffer.quarantinedTotal) rows" + Self.reasons(buffer.ledger.quarantines))
         if let recovery = buffer.startRecovery { lines.append("At start:    \(recovery)") }
         if let configError {
             lines.append("Config:      \(HealthFormatting.singleLine(configError.message)) "
@@ -60,6 +60,12 @@ extension HealthReport {
             }
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// ` (full 3, aged_out 12)`: the non-zero reasons, or nothing.
+    private static func reasons(_ counts: [(String, Int)]) -> String {
+        let shown = counts.filter { $0.1 > 0 }.map { "\($0.0) \($0.1)" }
+        return shown.isEmpty ? "" : " (" + shown.joined(separator: ", ") + ")"
     }
 }
 

@@ -122,6 +122,8 @@ public struct HealthReport: Sendable, Hashable {
         public var lostAtStart: Int
         /// `start_recovery` (additive): what this start found and did about it, nil normally.
         public var startRecovery: String?
+        /// `dropped` / `quarantined` (additive): the totals above by reason, all tables.
+        public var ledger = Ledger()
 
         public init(
             rows: Int, bytes: Int, maxBytes: Int, fillRatio: Double, oldestAgeSeconds: Int,
@@ -170,6 +172,8 @@ public struct HealthReport: Sendable, Hashable {
         public var droppedTotal: Int
         /// `quarantined_total` (additive to SPEC §5): this table's rows moved to the quarantine.
         public var quarantinedTotal: Int
+        /// `dropped` / `quarantined` (additive): this table's totals by reason.
+        public var ledger = Ledger()
 
         public init(
             name: String, rows: Int, ackedTotal: Int, ratePerSecond: Double, droppedTotal: Int = 0,

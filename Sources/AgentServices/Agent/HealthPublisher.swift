@@ -192,10 +192,12 @@ final class HealthPublisher: Sendable {
             return .init(rows: 0, bytes: 0, maxBytes: Int(maxBytes), fillRatio: 0, oldestAgeSeconds: 0, droppedTotal: 0, quarantinedTotal: 0,
                          lostAtStart: losses?.rows ?? 0, startRecovery: losses?.summary)
         }
-        return .init(
+        var status = HealthReport.BufferStatus(
             rows: stats.rows, bytes: Int(stats.bytesOnDisk), maxBytes: Int(stats.maxBytes), fillRatio: stats.fillRatio,
             oldestAgeSeconds: Int(stats.oldestAgeSeconds ?? 0), droppedTotal: Int(stats.droppedTotal),
             quarantinedTotal: Int(stats.quarantinedTotal), lostAtStart: losses?.rows ?? 0, startRecovery: losses?.summary)
+        status.ledger = ledger(stats.ledger)
+        return status
     }
 
     private static func tables(
@@ -206,10 +208,18 @@ final class HealthPublisher: Sendable {
             let table = stats?.tables.first { $0.name == name }
             let acked = Int(table?.ackedTotal ?? 0)
             let before = previous?.tables.first { $0.name == name }?.ackedTotal ?? acked
-            return .init(
+            var status = HealthReport.TableStatus(
                 name: name, rows: table?.rows ?? 0, ackedTotal: acked,
                 ratePerSecond: seconds > 0 ? Double(max(0, acked - before)) / seconds : 0,
                 droppedTotal: Int(table?.droppedTotal ?? 0), quarantinedTotal: Int(table?.quarantinedTotal ?? 0))
+            if let table { status.ledger = ledger(table.ledger) }
+            return status
         }
+    }
+
+    private static func ledger(_ ring: LossLedger) -> HealthReport.Ledger {
+        HealthReport.Ledger(
+            droppedFull: Int(ring.droppedFull), droppedAgedOut: Int(ring.droppedAgedOut), droppedPurged: Int(ring.droppedPurged),
+            quarantinedUnmappable: Int(ring.quarantinedUnmappable), quarantinedRejected: Int(ring.quarantinedRejected))
     }
 }

@@ -11,12 +11,31 @@ import Testing
                 + #""reconnects_total":4,"last_error":"UNAVAILABLE: connection refused"}"#))
         #expect(json.contains(
             #""buffer":{"rows":40312,"bytes":8123456,"max_bytes":536870912,"fill_ratio":0.015,"oldest_age_s":311,"#
-                + #""dropped_total":0,"quarantined_total":2,"lost_at_start":0,"start_recovery":null}"#))
+                + #""dropped_total":0,"quarantined_total":2,"dropped":{"full":0,"aged_out":0,"purged":0},"#
+                + #""quarantined":{"unmappable":0,"rejected":0},"lost_at_start":0,"start_recovery":null}"#))
         #expect(json.contains(
             #""tables":[{"name":"main.iot.readings","rows":40312,"acked_total":998877,"rate_per_s":1500.0,"#))
         #expect(json.hasSuffix(#"],"version":"0.1.0"}"#))
         // Compact: no line breaks, no space after a key's colon or between members.
         #expect(!json.contains("\n") && !json.contains(#"": "#) && !json.contains(#", ""#))
+    }
+
+    @Test func ledgerByReasonRoundTripsAndOlderDocumentsReadAsZeros() throws {
+        var report = HealthFixtures.report()
+        report.buffer.ledger = HealthReport.Ledger(
+            droppedFull: 3, droppedAgedOut: 12, droppedPurged: 1, quarantinedUnmappable: 2, quarantinedRejected: 5)
+        report.tables[0].ledger = HealthReport.Ledger(droppedAgedOut: 12, quarantinedRejected: 5)
+        let json = report.jsonString()
+        #expect(json.contains(#""dropped":{"full":3,"aged_out":12,"purged":1},"quarantined":{"unmappable":2,"rejected":5}"#))
+        #expect(try HealthReport.parse(json: json) == report)
+        let older = json.replacingAll(#","dropped":{"full":3,"aged_out":12,"purged":1},"quarantined":{"unmappable":2,"rejected":5}"#, "")
+            .replacingAll(#","dropped":{"full":0,"aged_out":12,"purged":0},"quarantined":{"unmappable":0,"rejected":5}"#, "")
+        #expect(!older.contains(#""dropped":"#))
+        #expect(try HealthReport.parse(json: older).buffer.ledger == HealthReport.Ledger())
+        #expect(report.humanSummary().contains("Dropped:     0 rows (full 3, aged_out 12, purged 1)"))
+        #expect(report.prometheusText().contains(#"zerobus_edge_buffer_dropped_by_reason_total{reason="aged_out"} 12"#))
+        #expect(report.prometheusText().contains(
+            #"zerobus_edge_table_quarantined_by_reason_total{table="main.iot.readings",reason="rejected"} 5"#))
     }
 
     @Test func jsonString_whenNoAckAndNoError_writesNull() {
@@ -122,5 +141,11 @@ import Testing
         #expect(report.humanSummary().contains("agent.toml:3: mqtt.qos: must be 1 or 2"))
         #expect(report.prometheusText().contains("zerobus_edge_config_error 1"))
         #expect(HealthStateRule().evaluate(report, previous: nil).reasons.contains("configuration reload refused"))
+    }
+}
+
+private extension String {
+    func replacingAll(_ target: String, _ replacement: String) -> String {
+        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
     }
 }
