@@ -155,6 +155,16 @@ public final class ReadingRing: Sendable {
         }
     }
 
+    /// Rows dropped since the last call, by reason, for the log: wherever a drop happens (a
+    /// trim while the journal drains, an append, the age bound, a purge), it is counted at
+    /// once and logged by whoever polls this (the agent's housekeeping, every second).
+    public func takeUnreportedDrops() throws -> LossLedger {
+        try withStore { store in
+            defer { store.mirror.unreportedDrops = LossLedger() }
+            return store.mirror.unreportedDrops
+        }
+    }
+
     // MARK: Descriptors
 
     /// The id of `descriptor` (serialized descriptor bytes) for `table`, stored once per content.

@@ -22,6 +22,8 @@ struct RingMirror {
     var quarantineRows = 0
     /// Stored bytes of the quarantine, as `RingStore.quarantineEntryBytes` counts them.
     var quarantineBytes: Int64 = 0
+    /// Drops not yet logged (see `ReadingRing.takeUnreportedDrops`): every drop gets a log line.
+    var unreportedDrops = LossLedger()
 }
 
 /// The ring's engine: one SQLite connection, its prepared statements and the mirror.
@@ -230,7 +232,10 @@ final class RingStore {
         case CounterName.quarantined: mirror.counters[table, default: .init()].quarantined += delta
         case CounterName.quarantineDropped: mirror.counters[table, default: .init()].quarantineDropped += delta
         default:
-            if let reason = CounterName.ledgerPath(name) { mirror.counters[table, default: .init()].ledger[keyPath: reason] += delta }
+            if let reason = CounterName.ledgerPath(name) {
+                mirror.counters[table, default: .init()].ledger[keyPath: reason] += delta
+                if CounterName.total(of: name) == CounterName.dropped { mirror.unreportedDrops[keyPath: reason] += delta }
+            }
         }
     }
 

@@ -126,6 +126,8 @@ public struct LossLedger: Sendable, Equatable {
 
     public init() {}
 
+    public var droppedTotal: Int64 { droppedFull + droppedAgedOut + droppedPurged }
+
     static func + (lhs: LossLedger, rhs: LossLedger) -> LossLedger {
         var sum = lhs
         sum.droppedFull += rhs.droppedFull

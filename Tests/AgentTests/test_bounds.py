@@ -1,5 +1,6 @@
 """The smallest buffer.max_bytes with the cloud down: bounded disk, counted drops, the newest rows kept."""
 
+import re
 import threading
 import time
 from pathlib import Path
@@ -69,6 +70,13 @@ def test_tiny_buffer_drops_oldest_and_keeps_newest(stack):
     assert table["dropped_total"] == health["buffer"]["dropped_total"]
     buffered, dropped = health["buffer"]["rows"], health["buffer"]["dropped_total"]
     assert buffered + dropped == TOTAL, "every reading is either buffered or counted as dropped"
+    # The ledger says why, and the log says how many: every drop is in a "rows dropped" line.
+    assert health["buffer"]["dropped"] == {"full": dropped, "aged_out": 0, "purged": 0}
+    assert table["dropped"] == health["buffer"]["dropped"]
+
+    def logged_drops():
+        return sum(int(n) for n in re.findall(r"rows dropped from the buffer .*\brows=(\d+)", agent.log_path.read_text()))
+    wait_for(lambda: logged_drops() == dropped, 10, f"{dropped} drops in the log", stack.diagnostics)
 
     stack.emulator.start()
     wait_for(lambda: (h := agent.health()) and h["buffer"]["rows"] == 0, 60, "the backlog drained",

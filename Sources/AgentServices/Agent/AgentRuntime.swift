@@ -212,10 +212,12 @@ public final class AgentRuntime: Sendable {
     private func housekeeping() async {
         while !Task.isCancelled {
             do {
-                let report = try ring.enforceBounds()
-                if report.droppedByAge + report.droppedBySize > 0 {
-                    logger.warning("buffer bounds enforced: rows dropped", metadata: [
-                        "by_age": "\(report.droppedByAge)", "by_size": "\(report.droppedBySize)",
+                _ = try ring.enforceBounds()
+                let drops = try ring.takeUnreportedDrops()
+                if drops.droppedTotal > 0 {
+                    logger.warning("rows dropped from the buffer", metadata: [
+                        "rows": "\(drops.droppedTotal)", "full": "\(drops.droppedFull)",
+                        "aged_out": "\(drops.droppedAgedOut)", "purged": "\(drops.droppedPurged)",
                     ])
                 }
             } catch {
