@@ -5,6 +5,10 @@ extension AgentConfiguration {
     /// Runs over the TOML after decoding, so each error names the key and line of the value.
     static func checkProtocolFeatures(_ root: TOMLTable, protocolVersion: MQTTProtocol, diagnostics: ConfigDiagnostics) {
         guard protocolVersion == .v311, let tables = root["table"]?.value.arrayValue else { return }
+        // An invalid mqtt.protocol is reported already; its fallback says nothing about intent.
+        if let written = root["mqtt"]?.value.tableValue?["protocol"], MQTTProtocol(rawValue: written.value.stringValue ?? "") == nil {
+            return
+        }
         let hint = "needs mqtt.protocol = \"v5\""
         for (tableIndex, element) in tables.enumerated() {
             guard let table = element.value.tableValue else { continue }

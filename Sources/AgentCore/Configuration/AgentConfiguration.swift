@@ -34,7 +34,7 @@ public struct AgentConfiguration: Sendable, Hashable {
         public var broker: ServiceAddress
         /// `mqtt.protocol`: "v3.1.1" (default) or "v5". v5 brings message properties (`mqtt.*`
         /// sources) and shared subscriptions (`$share/<group>/<filter>` topics).
-        public var protocolVersion: MQTTProtocol
+        public var protocolVersion: MQTTProtocol = .v311
         /// Default `zerobus-edge-<gateway_id>`.
         public var clientID: String
         /// Default false: a persistent session keeps QoS 1 messages at the broker while the agent is down.
