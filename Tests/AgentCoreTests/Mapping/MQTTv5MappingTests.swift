@@ -79,6 +79,22 @@ import Testing
         #expect(output == .row([.string("application/json"), .string("replies/gw"), .string("berlin"), .int(7), .int(3599)]))
     }
 
+    @Test func everyRowOfAnExplodedMessageGetsItsProperties() throws {
+        let mapper = RowMapper(mappings: [
+            ColumnMapping(column: Column(name: "v", type: .int), source: try ColumnSource(parsing: "@.v")),
+            ColumnMapping(column: Column(name: "site", type: .string), source: .messageProperty(.userProperty("site"))),
+        ], format: .json, options: PayloadOptions(explode: try JSONPath(parsing: "$.readings")))
+        let context = MessageContext(
+            receivedAtMicros: 0, gatewayID: "gw", recordID: "r",
+            properties: MessageProperties(userProperties: [.init(name: "site", value: "berlin")]))
+        let output = try mapper.map(topic: "t", payload: Array(#"{"readings":[{"v":1},{"v":2}]}"#.utf8), context: context)
+        guard case .rows(let rows) = output else {
+            Issue.record("expected several rows, got \(output)")
+            return
+        }
+        #expect(rows.map(\.values) == [[.int(1), .string("berlin")], [.int(2), .string("berlin")]])
+    }
+
     @Test func absentPropertiesAreMissingValues() throws {
         let context = MessageContext(receivedAtMicros: 0, gatewayID: "gw", recordID: "r")
         let output = try mapper().map(topic: "t", payload: Array("{}".utf8), context: context)
