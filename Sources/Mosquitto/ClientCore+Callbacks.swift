@@ -8,18 +8,27 @@ extension ClientCore {
         Unmanaged<ClientCore>.fromOpaque(userdata!).takeUnretainedValue()
     }
 
+    /// The v5 variants, for both protocol versions: libmosquitto calls them under 3.1.1 too
+    /// (with no properties), so one set of callbacks serves both.
     func installCallbacks() {
-        mosquitto_connect_with_flags_callback_set(handle) { _, userdata, result, flags in
+        mosquitto_connect_v5_callback_set(handle) { _, userdata, result, flags, _ in
             ClientCore.core(userdata).connectAcknowledged(result: result, sessionPresent: flags & 1 != 0)
         }
         mosquitto_disconnect_callback_set(handle) { _, userdata, result in
             ClientCore.core(userdata).connectionEnded(result: result)
         }
-        mosquitto_subscribe_callback_set(handle) { _, userdata, mid, count, granted in
+        mosquitto_subscribe_v5_callback_set(handle) { _, userdata, mid, count, granted, _ in
             let grantedQoS = (0..<Int(count)).map { granted![$0] }
             ClientCore.core(userdata).subscribeAcknowledged(mid: mid, grantedQoS: grantedQoS)
         }
-        mosquitto_message_callback_set(handle) { _, userdata, message in
+        // PUBACK order under v5: handle__publish (lib/handle_publish.c, v2.0.11) treats both
+        // protocol versions alike. For QoS 1 it calls send__puback *before* on_message and
+        // on_message_v5, and send__puback → send__command_with_mid → packet__queue only queues
+        // the packet while threaded mode is set (the v5 PUBACK differs only in its optional
+        // reason code byte, which is not sent for success). So, as under 3.1.1, the network
+        // thread writes the PUBACK after this callback returned; PubackOrderingTests runs
+        // against both protocol versions.
+        mosquitto_message_v5_callback_set(handle) { _, userdata, message, properties in
             guard let message = message?.pointee else { return }
             // libmosquitto frees the message when the callback returns: the handler gets its
             // buffer on loan for the call and copies what it keeps (see MQTTDelivery).
@@ -27,7 +36,8 @@ extension ClientCore {
             let payload = UnsafeBufferPointer(start: bytes, count: bytes == nil ? 0 : Int(max(message.payloadlen, 0)))
             let delivery = MQTTDelivery(
                 topic: String(cString: message.topic), payload: payload,
-                qos: Int(message.qos), retained: message.retain, mid: message.mid)
+                qos: Int(message.qos), retained: message.retain, mid: message.mid,
+                properties: MQTTProperties(properties))
             // Synchronous on purpose: see MQTTClient's documentation on PUBACK timing.
             ClientCore.core(userdata).onMessage(delivery)
         }
@@ -41,7 +51,9 @@ extension ClientCore {
     private func connectAcknowledged(result: Int32, sessionPresent: Bool) {
         guard result == 0 else {
             state.withLock { $0.refusedThisAttempt = true }
-            let reason = mosquitto_connack_string(result).map { String(cString: $0) } ?? "CONNACK code \(result)"
+            // v5 CONNACKs carry reason codes (0x80 and up), 3.1.1 ones return codes (1…5).
+            let text = options.protocolVersion == .v5 ? mosquitto_reason_string(result) : mosquitto_connack_string(result)
+            let reason = text.map { String(cString: $0) } ?? "CONNACK code \(result)"
             onEvent(.error("broker \(brokerAddress) refused the connection: \(reason)"))
             return
         }

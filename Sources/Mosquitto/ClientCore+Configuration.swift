@@ -50,9 +50,11 @@ extension ClientCore {
 
     /// Everything set before the first connect: protocol, threading, credentials, will, TLS.
     static func configure(_ handle: OpaquePointer, _ options: MQTTOptions) throws(MQTTError) {
+        let version = options.protocolVersion == .v5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311
         try check(
-            mosquitto_int_option(handle, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311),
-            "selecting MQTT 3.1.1")
+            mosquitto_int_option(handle, MOSQ_OPT_PROTOCOL_VERSION, version),
+            "selecting MQTT \(options.protocolVersion.rawValue)")
+        if options.protocolVersion == .v5 { try setConnectProperties(handle, options) }
         // Other threads publish while the network thread runs. With this set, libmosquitto only
         // queues outgoing packets (from any thread, including PUBACKs queued before on_message)
         // and the network thread alone writes them, after the callback has returned.
@@ -69,6 +71,32 @@ extension ClientCore {
         }
         if let tls = options.tls {
             try configureTLS(handle, tls)
+        }
+    }
+
+    /// Stores the v5 CONNECT properties (the Session Expiry Interval) in the handle.
+    ///
+    /// libmosquitto 2.0 has no asynchronous connect that takes properties: only the blocking
+    /// `mosquitto_connect_bind_v5` sets them, in `mosq->connect_properties`, which every later
+    /// `mosquitto_connect_async`/reconnect sends again (lib/connect.c, `mosquitto__reconnect`).
+    /// `mosquitto_connect_bind_v5` copies the properties *before* it validates the host, so
+    /// calling it with no host stores them and returns MOSQ_ERR_INVAL without touching the
+    /// network (checked in the v2.0.11 source). Our own non-blocking connects (see the network
+    /// loop) then carry them. `MQTTv5Tests` checks that a v5 session really survives a
+    /// disconnect, which fails if the property stops reaching the broker.
+    private static func setConnectProperties(_ handle: OpaquePointer, _ options: MQTTOptions) throws(MQTTError) {
+        guard !options.cleanSession else { return }
+        var properties: OpaquePointer?
+        defer { mosquitto_property_free_all(&properties) }
+        try check(
+            mosquitto_property_add_int32(&properties, Int32(MQTT_PROP_SESSION_EXPIRY_INTERVAL.rawValue), options.sessionExpiryInterval),
+            "building the session expiry property")
+        let result = mosquitto_connect_bind_v5(handle, nil, 0, Int32(options.keepalive), nil, properties)
+        // MOSQ_ERR_INVAL is the expected "no host" answer after the properties were stored;
+        // anything else (e.g. a property check failing) means they were not.
+        if result != Int32(MOSQ_ERR_INVAL.rawValue) {
+            try check(result == Int32(MOSQ_ERR_SUCCESS.rawValue) ? Int32(MOSQ_ERR_UNKNOWN.rawValue) : result,
+                      "storing the v5 CONNECT properties")
         }
     }
 

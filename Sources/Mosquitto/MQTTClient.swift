@@ -14,7 +14,9 @@
 /// A handler that returns without storing the message has acknowledged it all the same.
 /// `PubackOrderingTests` checks the ordering against a real broker (and fails with threaded
 /// mode off). It is an implementation property of libmosquitto 2.0.x, not a documented
-/// promise: the test guards it on upgrades.
+/// promise: the test guards it on upgrades. MQTT v5 changes nothing here: libmosquitto's
+/// handle__publish takes the same path for both versions (see ClientCore+Callbacks), and
+/// PubackOrderingTests runs under both.
 ///
 /// Handlers must be quick: while one runs, nothing else happens on the connection, keepalive
 /// included (a handler blocking for 1.5 × keepalive gets the client dropped by the broker).

@@ -12,10 +12,16 @@ public struct MQTTDelivery: ~Copyable {
     public let retained: Bool
     /// The packet id on this connection (0 for QoS 0). Not unique across reconnects.
     public let mid: Int32
+    /// MQTT v5 properties (content type, user properties, …); empty under MQTT 3.1.1.
+    public let properties: MQTTProperties
     private let payload: UnsafeBufferPointer<UInt8>
 
-    init(topic: String, payload: UnsafeBufferPointer<UInt8>, qos: Int, retained: Bool, mid: Int32) {
+    init(
+        topic: String, payload: UnsafeBufferPointer<UInt8>, qos: Int, retained: Bool, mid: Int32,
+        properties: MQTTProperties = MQTTProperties()
+    ) {
         self.topic = topic
+        self.properties = properties
         self.payload = payload
         self.qos = qos
         self.retained = retained
@@ -38,6 +44,7 @@ public struct MQTTDelivery: ~Copyable {
 
     /// The whole message, copied, to keep beyond the handler.
     public func copy() -> MQTTMessage {
-        MQTTMessage(topic: topic, payload: payloadArray(), qos: qos, retained: retained, mid: mid)
+        MQTTMessage(
+            topic: topic, payload: payloadArray(), qos: qos, retained: retained, mid: mid, properties: properties)
     }
 }

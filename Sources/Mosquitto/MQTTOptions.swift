@@ -1,5 +1,5 @@
 /// Everything the client needs to connect, built by the agent from its `[mqtt]` configuration.
-/// Always MQTT 3.1.1.
+/// MQTT 3.1.1 unless `protocolVersion` says v5.
 public struct MQTTOptions: Sendable, CustomStringConvertible {
     public var host: String
     public var port: Int
@@ -9,6 +9,16 @@ public struct MQTTOptions: Sendable, CustomStringConvertible {
     /// false (the default) keeps a persistent session: the broker queues QoS 1 messages while
     /// the client is away and remembers its subscriptions.
     public var cleanSession: Bool
+    /// v3.1.1 (default) or v5. Under v5 deliveries carry their properties (`MQTTDelivery.properties`)
+    /// and shared subscriptions (`$share/<group>/<filter>`) are available.
+    public var protocolVersion: MQTTProtocolVersion = .v311
+    /// MQTT v5 only: the Session Expiry Interval sent on CONNECT when `cleanSession` is false.
+    /// Under v5, "clean start = false" alone does not keep a session: without this property
+    /// the broker discards the session (subscriptions and queued messages) at disconnect, so
+    /// readings published while the agent is down would be lost. The default, 0xFFFFFFFF,
+    /// means "never expires" (the broker's own limit, mosquitto's persistent_client_expiration,
+    /// still applies). With `cleanSession` true nothing is sent (0: ends with the connection).
+    public var sessionExpiryInterval: UInt32 = .max
     /// Seconds; 0 disables keepalive, otherwise libmosquitto requires at least 5.
     public var keepalive: Int
     public var username: String?
@@ -65,8 +75,14 @@ public struct MQTTOptions: Sendable, CustomStringConvertible {
     public var description: String {
         let scheme = tls == nil ? "mqtt" : "mqtts"
         let user = username.map { " user=\($0)" } ?? ""
-        return "\(scheme)://\(host):\(port) client_id=\(clientID) clean_session=\(cleanSession)\(user)"
+        return "\(scheme)://\(host):\(port) protocol=\(protocolVersion.rawValue) client_id=\(clientID) clean_session=\(cleanSession)\(user)"
     }
+}
+
+/// The MQTT protocol version spoken to the broker.
+public enum MQTTProtocolVersion: String, Sendable, Hashable, CaseIterable {
+    case v311 = "v3.1.1"
+    case v5
 }
 
 public struct MQTTTLS: Sendable {
@@ -119,6 +135,8 @@ public struct MQTTMessage: Sendable {
     public var retained: Bool
     /// The packet id on this connection (0 for QoS 0). Not unique across reconnects.
     public var mid: Int32
+    /// MQTT v5 properties; empty under MQTT 3.1.1.
+    public var properties: MQTTProperties = MQTTProperties()
 }
 
 public enum MQTTEvent: Sendable, Equatable {

@@ -15,18 +15,22 @@ import Testing
 /// would long have been processed. Then the handler is released and the PUBACK must appear,
 /// after the marker in the log.
 ///
+/// Both tests run under MQTT 3.1.1 and v5: libmosquitto 2.0 handles a v5 PUBLISH the same way
+/// (see ClientCore+Callbacks), and these tests are what shows it.
+///
 /// Negative control (done by hand when this was written): with `mosquitto_threaded_set(false)`
 /// libmosquitto writes the PUBACK inside its read path before calling on_message, and both
 /// tests fail — the PUBACK is logged before the marker and within the window.
 @Suite struct PubackOrderingTests {
     private static let window: TimeInterval = 0.5
 
-    @Test func pubackReachesTheBrokerOnlyAfterTheHandlerReturns() throws {
+    @Test(arguments: MQTTProtocolVersion.allCases)
+    func pubackReachesTheBrokerOnlyAfterTheHandlerReturns(protocolVersion: MQTTProtocolVersion) throws {
         let broker = try TestBroker()
         let gate = HandlerGate()
         let recorder = Recorder()
         let client = try MQTTClient(
-            options: testOptions(broker, clientID: "puback-probe", subscriptions: ["probe/#"]),
+            options: testOptions(broker, clientID: "puback-probe", subscriptions: ["probe/#"], protocolVersion: protocolVersion),
             onMessage: { message in
                 recorder.record(message)
                 gate.hold()
@@ -56,12 +60,13 @@ import Testing
     }
 
     /// Several messages read in one batch: each one's PUBACK still waits for its own handler.
-    @Test func eachMessageOfABatchIsAcknowledgedOnlyAfterItsHandler() throws {
+    @Test(arguments: MQTTProtocolVersion.allCases)
+    func eachMessageOfABatchIsAcknowledgedOnlyAfterItsHandler(protocolVersion: MQTTProtocolVersion) throws {
         let broker = try TestBroker()
         let gate = HandlerGate()
         let recorder = Recorder()
         let client = try MQTTClient(
-            options: testOptions(broker, clientID: "batch-probe", subscriptions: ["batch/#"]),
+            options: testOptions(broker, clientID: "batch-probe", subscriptions: ["batch/#"], protocolVersion: protocolVersion),
             onMessage: { message in
                 recorder.record(message)
                 gate.hold()

@@ -31,6 +31,7 @@ extension AgentConfiguration {
         let retry = Self.decodeRetry(reader.section("retry"))
         let health = Self.decodeHealth(reader.section("health"), gatewayID: agent.gatewayID)
         let tables = TableConfiguration.decodeAll(reader, required: requireTables)
+        Self.checkProtocolFeatures(root, protocolVersion: mqtt.protocolVersion, diagnostics: diagnostics)
         if let healthTable = health.table, let index = tables.firstIndex(where: { $0.name == healthTable }) {
             // The ring and the server know rows by table name: health rows and data rows, with
             // different schemas, would be mixed in one table and one of the two rejected.
@@ -83,6 +84,7 @@ extension AgentConfiguration {
             if reader.table["url"] != nil { reader.report("url", "must not be empty") }
         case .invalid: break
         }
+        let protocolVersion = reader.choice("protocol", default: MQTTProtocol.v311)
         let clientID = reader.string("client_id", default: "zerobus-edge-\(gatewayID)")
         if clientID.isEmpty { reader.report("client_id", "must not be empty (a persistent session needs a fixed client id)") }
         if let problem = mqttStringProblem(clientID) { reader.report("client_id", problem) }
@@ -119,7 +121,7 @@ extension AgentConfiguration {
         }
         reader.finish()
         return MQTT(
-            broker: broker, clientID: clientID, cleanSession: cleanSession, qos: Int(qos),
+            broker: broker, protocolVersion: protocolVersion, clientID: clientID, cleanSession: cleanSession, qos: Int(qos),
             keepAliveSeconds: Int(keepAlive), username: username, password: password,
             caFile: caFile, certFile: certFile, keyFile: keyFile
         )

@@ -8,7 +8,7 @@ extension AgentConfiguration {
         let shown: (String?) -> String = { $0 ?? "(none)" }
 
         lines.append("agent    gateway_id=\(agent.gatewayID) data_dir=\(agent.dataDirectory) log_level=\(agent.logLevel.rawValue)")
-        lines.append("mqtt     \(mqtt.broker.url) client_id=\(mqtt.clientID) qos=\(mqtt.qos) clean_session=\(mqtt.cleanSession) "
+        lines.append("mqtt     \(mqtt.broker.url) protocol=\(mqtt.protocolVersion.rawValue) client_id=\(mqtt.clientID) qos=\(mqtt.qos) clean_session=\(mqtt.cleanSession) "
             + "keepalive=\(mqtt.keepAliveSeconds)s username=\(shown(mqtt.username)) password=\(masked(mqtt.password))")
         if mqtt.broker.useTLS {
             lines.append("         ca_file=\(mqtt.caFile ?? "(system store)") cert_file=\(shown(mqtt.certFile)) key_file=\(shown(mqtt.keyFile))")

@@ -32,6 +32,9 @@ public struct AgentConfiguration: Sendable, Hashable {
     public struct MQTT: Sendable, Hashable {
         /// `mqtt://host[:1883]` or `mqtts://host[:8883]`; default `mqtt://127.0.0.1:1883`.
         public var broker: ServiceAddress
+        /// `mqtt.protocol`: "v3.1.1" (default) or "v5". v5 brings message properties (`mqtt.*`
+        /// sources) and shared subscriptions (`$share/<group>/<filter>` topics).
+        public var protocolVersion: MQTTProtocol = .v311
         /// Default `zerobus-edge-<gateway_id>`.
         public var clientID: String
         /// Default false: a persistent session keeps QoS 1 messages at the broker while the agent is down.
@@ -49,6 +52,11 @@ public struct AgentConfiguration: Sendable, Hashable {
         /// Client certificate and key for mutual TLS; both or neither, only with `mqtts://`.
         public var certFile: String?
         public var keyFile: String?
+    }
+
+    public enum MQTTProtocol: String, Sendable, Hashable, CaseIterable {
+        case v311 = "v3.1.1"
+        case v5
     }
 
     public struct Zerobus: Sendable, Hashable {

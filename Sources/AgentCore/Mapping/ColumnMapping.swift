@@ -42,10 +42,13 @@ public struct MessageContext: Sendable, Hashable {
     public var receivedAtMicros: Int64
     public var gatewayID: String
     public var recordID: String
+    /// MQTT v5 properties (`mqtt.*` sources); empty under MQTT 3.1.1.
+    public var properties: MessageProperties
 
-    public init(receivedAtMicros: Int64, gatewayID: String, recordID: String) {
+    public init(receivedAtMicros: Int64, gatewayID: String, recordID: String, properties: MessageProperties = MessageProperties()) {
         self.receivedAtMicros = receivedAtMicros
         self.gatewayID = gatewayID
         self.recordID = recordID
+        self.properties = properties
     }
 }

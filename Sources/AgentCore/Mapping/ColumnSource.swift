@@ -24,6 +24,8 @@ public enum ColumnSource: Sendable, Hashable, CustomStringConvertible {
     /// `$.key…`/`@.key…` source of the table reads, as one object; null when there are none. Into a
     /// string column this is JSON text: a rescue column, so fields the schema lacks are kept.
     case unmapped
+    /// `mqtt.content_type`, `mqtt.user_property.<name>`, …: an MQTT v5 property of the message.
+    case messageProperty(MessagePropertyField)
 
     /// Parses the textual forms; `.constant` comes from a `{ const = … }` table instead.
     public init(parsing text: String) throws(ColumnSourceError) {
@@ -48,6 +50,14 @@ public enum ColumnSource: Sendable, Hashable, CustomStringConvertible {
                 } catch {
                     throw ColumnSourceError(source: text, message: error.message)
                 }
+            } else if text.hasPrefix(MessagePropertyField.prefix) {
+                guard let field = MessagePropertyField(parsing: text.dropFirst(MessagePropertyField.prefix.count)) else {
+                    throw ColumnSourceError(
+                        source: text,
+                        message: "expected mqtt.content_type, mqtt.response_topic, mqtt.user_property.<name> or mqtt.message_expiry_s"
+                    )
+                }
+                self = .messageProperty(field)
             } else if text.hasPrefix("topic[") && text.hasSuffix("]") {
                 let inner = text.dropFirst("topic[".count).dropLast()
                 guard let index = Int(inner), !inner.hasPrefix("+") else {
@@ -77,6 +87,7 @@ public enum ColumnSource: Sendable, Hashable, CustomStringConvertible {
         case .element(let path): "@" + path.description.dropFirst()
         case .elementKey: "@key"
         case .unmapped: "unmapped"
+        case .messageProperty(let field): field.description
         }
     }
 }

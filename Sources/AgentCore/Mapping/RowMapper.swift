@@ -294,6 +294,7 @@ private struct MessageView {
         case .gatewayID: return .json(.string(context.gatewayID))
         case .topic: return .json(.string(topic))
         case .recordID: return .json(.string(context.recordID))
+        case .messageProperty(let field): return context.properties.value(of: field).map(Resolved.json)
         case .constant(let value):
             if case .null = value { return nil }
             return .json(value)

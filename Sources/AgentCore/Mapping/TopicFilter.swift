@@ -4,9 +4,14 @@
 /// Matching follows MQTT 3.1.1 §4.7: `+` matches exactly one level (which may be empty), `#` matches
 /// the parent level and any number of levels below it, and a wildcard in the *first* level never
 /// matches a topic that starts with `$` (`$SYS/…`), so `#` does not swallow broker statistics.
+///
+/// An MQTT v5 shared subscription, `$share/<group>/<filter>`, is subscribed as written, but the
+/// messages it brings carry their real topic names, so it matches like `<filter>`.
 public struct TopicFilter: Sendable, Hashable, CustomStringConvertible {
-    /// The filter as written.
+    /// The filter as written (and subscribed).
     public let text: String
+    /// The group of a `$share/<group>/<filter>` subscription; nil for an ordinary filter.
+    public let shareGroup: String?
     private let levels: [Level]
 
     private enum Level: Sendable, Hashable {
@@ -15,14 +20,34 @@ public struct TopicFilter: Sendable, Hashable, CustomStringConvertible {
         case multiLevelWildcard
     }
 
+    static let sharePrefix = "$share/"
+
     /// Validates `text` as a subscription filter.
     public init(_ text: String) throws(TopicFilterError) {
-        let bytes = Array(text.utf8)
-        if bytes.isEmpty { throw TopicFilterError(filter: text, message: "topic filter is empty") }
-        if bytes.count > 65_535 {
+        var filter = Substring(text)
+        if text.hasPrefix(Self.sharePrefix) {
+            let rest = text.dropFirst(Self.sharePrefix.count)
+            guard let slash = rest.firstIndex(of: "/"), slash != rest.startIndex else {
+                throw TopicFilterError(filter: text, message: "a shared subscription is $share/<group>/<filter>")
+            }
+            let group = rest[..<slash]
+            if group.contains("+") || group.contains("#") {
+                throw TopicFilterError(filter: text, message: "the share group name must not contain '+' or '#'")
+            }
+            filter = rest[rest.index(after: slash)...]
+            if filter.isEmpty {
+                throw TopicFilterError(filter: text, message: "a shared subscription needs a filter after $share/<group>/")
+            }
+            shareGroup = String(group)
+        } else {
+            shareGroup = nil
+        }
+        let bytes = Array(filter.utf8)
+        if text.isEmpty { throw TopicFilterError(filter: text, message: "topic filter is empty") }
+        if text.utf8.count > 65_535 {
             throw TopicFilterError(filter: text, message: "topic filter is longer than 65535 bytes")
         }
-        if bytes.contains(0) { throw TopicFilterError(filter: text, message: "topic filter contains a NUL character") }
+        if text.utf8.contains(0) { throw TopicFilterError(filter: text, message: "topic filter contains a NUL character") }
         let parts = bytes.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
         var levels: [Level] = []
         levels.reserveCapacity(parts.count)

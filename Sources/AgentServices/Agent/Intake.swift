@@ -91,7 +91,9 @@ final class Intake: Sendable {
         }
         let receivedAt = ReadingRing.now()
         let recordID = recordIDs.next()
-        let context = MessageContext(receivedAtMicros: receivedAt, gatewayID: gatewayID, recordID: recordID)
+        let context = MessageContext(
+            receivedAtMicros: receivedAt, gatewayID: gatewayID, recordID: recordID,
+            properties: MessageProperties(message.properties))
         var rows: [NewRow] = []
         var refusals: [(table: String, reason: String)] = []
         var matched = false

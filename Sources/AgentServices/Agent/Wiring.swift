@@ -82,6 +82,7 @@ enum MQTTSettings {
             reconnectDelayMin: configuration.retry.initialBackoff, reconnectDelayMax: configuration.retry.maxBackoff,
             subscribeOnFirstConnect: true)
         options.unsubscribeOnFirstConnect = unsubscribe
+        options.protocolVersion = mqtt.protocolVersion.clientVersion
         return options
     }
 }

@@ -7,7 +7,7 @@ import Testing
         let summary = try decode(.specExample()).summary()
         #expect(summary == """
             agent    gateway_id=gw-berlin-01 data_dir=/var/lib/zerobus-edge log_level=info
-            mqtt     mqtt://127.0.0.1:1883 client_id=zerobus-edge qos=1 clean_session=false keepalive=30s username=edge password=***
+            mqtt     mqtt://127.0.0.1:1883 protocol=v3.1.1 client_id=zerobus-edge qos=1 clean_session=false keepalive=30s username=edge password=***
             zerobus  https://1234.zerobus.us-west-2.cloud.databricks.com auth=oauth client_id=sp-client client_secret=*** \
             workspace_url=https://dbc-1234.cloud.databricks.com
                      ca_file=(system store) proxy=(none)

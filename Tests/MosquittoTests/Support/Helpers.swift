@@ -148,11 +148,15 @@ extension MQTTMessage {
 }
 
 /// Options suited to tests: quick reconnects to the test's broker.
-func testOptions(_ broker: TestBroker, clientID: String, subscriptions: [String] = []) -> MQTTOptions {
-    MQTTOptions(
+func testOptions(
+    _ broker: TestBroker, clientID: String, subscriptions: [String] = [], protocolVersion: MQTTProtocolVersion = .v311
+) -> MQTTOptions {
+    var options = MQTTOptions(
         host: "127.0.0.1", port: broker.port, clientID: clientID,
         subscriptions: subscriptions.map { MQTTSubscription(filter: $0, qos: 1) },
         reconnectDelayMin: .milliseconds(100), reconnectDelayMax: .seconds(1))
+    options.protocolVersion = protocolVersion
+    return options
 }
 
 /// A started client whose messages and events go to a new recorder.
