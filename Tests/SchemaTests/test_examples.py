@@ -40,6 +40,9 @@ EXPECTED = {
     "mqtts-client-cert.toml": (
         ["substation/14/+/measurements  ->  main.grid.substation_measurements"],
         ["table main.grid.substation_measurements  format=json streams=1"]),
+    "sparkplug-b.toml": (
+        ["spBv1.0/#  ->  main.ot.sparkplug_metrics"],
+        ["table main.ot.sparkplug_metrics  format=sparkplug_b streams=1"]),
 }
 
 

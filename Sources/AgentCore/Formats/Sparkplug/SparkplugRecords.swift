@@ -8,6 +8,7 @@
 /// | `name`, `alias` | the metric's name (from the BIRTH when the metric carries only its alias), its alias |
 /// | `datatype` | the Sparkplug name (`Int32`, `Double`, `String`, …; the BIRTH's when omitted) |
 /// | `value` | see `SparkplugValues`; null when `is_null` |
+/// | `long_value`, `double_value`, `boolean_value`, `string_value` | `value` again, only under the key of its kind (integers and DateTime: long and double; Float/Double: double; Boolean; String/Text/UUID) |
 /// | `timestamp` | the metric's ms since the epoch, else the payload's |
 /// | `payload_timestamp`, `seq`, `uuid` | the payload's |
 /// | `is_historical`, `is_transient`, `is_null` | booleans, false when absent |
@@ -143,6 +144,7 @@ private struct DocumentBuilder {
             throw MappingError(kind: .invalidPayload, reason: "metric \(resolved?.name ?? "?"): \(error.reason)")
         }
         members.append(.init(key: "value", value: value))
+        Self.appendTyped(value, datatype: datatype, to: &members)
         members += tail(timestamp: metric.timestamp)
         members.append(.init(key: "is_historical", value: .bool(metric.isHistorical)))
         members.append(.init(key: "is_transient", value: .bool(metric.isTransient)))
@@ -156,6 +158,28 @@ private struct DocumentBuilder {
         }
         if let metadata = metric.metadata { members.append(.init(key: "metadata", value: Self.json(metadata))) }
         return .object(JSONObject(members))
+    }
+
+    /// The value again under a key for its kind, so that a table whose metrics have mixed types
+    /// can give each kind its own (optional) column: one `double` column alone would refuse a
+    /// message as soon as one of its metrics is a String.
+    private static func appendTyped(_ value: JSONValue, datatype: SparkplugDataType, to members: inout [JSONObject.Member]) {
+        switch (datatype, value) {
+        case (.int8, .number), (.int16, .number), (.int32, .number), (.int64, .number), (.uint8, .number),
+            (.uint16, .number), (.uint32, .number), (.uint64, .number), (.dateTime, .number):
+            members.append(.init(key: "long_value", value: value))
+            members.append(.init(key: "double_value", value: value))
+        case (.uint64, .string):
+            members.append(.init(key: "double_value", value: value))
+        case (.float, _), (.double, _):
+            members.append(.init(key: "double_value", value: value))
+        case (.boolean, .bool):
+            members.append(.init(key: "boolean_value", value: value))
+        case (.string, .string), (.text, .string), (.uuid, .string):
+            members.append(.init(key: "string_value", value: value))
+        default:
+            break
+        }
     }
 
     /// `timestamp` (the metric's, else the payload's), `payload_timestamp`, `seq`, `uuid`.
