@@ -25,7 +25,7 @@ import Testing
     private func row(_ mapper: RowMapper, topic: String, _ payload: String) throws(MappingError) -> [ProtoValue?] {
         switch try mapper.map(topic: topic, payload: Array(payload.utf8), context: context) {
         case .row(let values): return values
-        case .encoded: return []
+        case .encoded, .rows: return []
         }
     }
 
