@@ -20,7 +20,8 @@ HERE = Path(__file__).resolve().parent
 METRICS_PER_MESSAGE = 10
 SPARKPLUG_TABLE = "main.ot.sparkplug_bench"
 COLUMNS = [
-    '{ name = "device",     type = "string",    from = "$.device" }',
+    # Optional: the NBIRTH (bdSeq) is a node message, without a device.
+    '{ name = "device",     type = "string",    from = "$.device",        optional = true }',
     '{ name = "metric",     type = "string",    from = "$.name" }',
     '{ name = "datatype",   type = "string",    from = "$.datatype" }',
     '{ name = "value",      type = "double",    from = "$.double_value",  optional = true }',
@@ -79,7 +80,8 @@ def publish(port: int, index: int, messages: int) -> None:
     for birth_topic, payload in births:
         client.publish(birth_topic, payload, qos=1).wait_for_publish(30)
     print("BIRTHS", flush=True)
-    sys.stdin.readline()
+    if not sys.stdin.readline():
+        return  # the benchmark gave up before the data phase
     pending = []
     for payload in payloads:
         pending.append(client.publish(data_topic, payload, qos=1))
@@ -117,8 +119,9 @@ def run_sparkplug(bench, agent_class, table_spec, write_config, cpu_seconds, for
         for child in children:
             assert child.stdout.readline().strip() == "BIRTHS", "a publisher failed before its BIRTHs"
         births = publishers * (1 + METRICS_PER_MESSAGE)
-        if bench.wait_acked(births, args.timeout) is None:
-            raise RuntimeError("BIRTH rows were not acked")
+        if bench.wait_acked(births, 60) is None:
+            raise RuntimeError(f"BIRTH rows were not acked ({bench.acked() - bench.acked_base} of {births}); "
+                               f"quarantined: {((agent.health() or {}).get('buffer') or {}).get('quarantined_total')}")
         bench.acked_base = bench.acked()
         pid = agent.process.pid
         cpu0 = cpu_seconds(pid)
