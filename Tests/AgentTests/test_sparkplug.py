@@ -271,6 +271,20 @@ def test_unknown_aliases_malformed_bytes_and_bad_topics_are_quarantined_and_data
     assert listed.returncode == 0 and "unknown alias 99" in listed.stdout, listed.stdout + listed.stderr
     assert agent.running
 
+    # The device's DBIRTH arrives late: a retry maps its DATA with the stored aliases (done by the
+    # running agent); the other entries still fail, with the same reasons.
+    late = {"A": (D.INT32, 1), "B": (D.INT32, 99)}
+    edge.birth(late, {"A": 0, "B": 0}, device="never-born")
+    retried = agent.cli("quarantine", "retry")
+    assert retried.returncode == 0 and retried.stdout.strip() == "requeued 1, still failing 5", \
+        retried.stdout + retried.stderr
+    for name, (datatype, alias) in late.items():
+        edge.expect(spb.MessageType.DDATA, "never-born", name, datatype, 5, ts, alias)
+    wait_for(lambda: len(reading_rows(stack.emulator, TABLE)) >= len(edge.sent), 30, "the retried DDATA's rows",
+             stack.diagnostics)
+    compare(edge.sent, reading_rows(stack.emulator, TABLE))
+    assert sorted(e["reason"] for e in agent.quarantine()) == sorted(reasons[:5])
+
 
 def test_device_death_makes_a_row_without_a_metric(stack):
     stack.configure(tables=sparkplug_table(sparkplug_death="row"))

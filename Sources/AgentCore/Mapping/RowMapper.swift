@@ -109,8 +109,8 @@ public struct RowMapper: Sendable {
             let records = try InfluxLines.parse(payload, precision: options.influxPrecision)
             return try mapRows(topic: topic, payload: payload, documents: records, context: context)
         case .sparkplugB:
-            // Without the aliases of earlier BIRTHs (`quarantine retry`, tests): the intake
-            // decodes with them itself (`SparkplugIntake`) and calls `mapRows`.
+            // Without the aliases of earlier BIRTHs: the intake and `quarantine retry` decode
+            // with them themselves (`SparkplugIntake`) and call `mapRows`.
             let message = try SparkplugRecords.decode(topic: topic, payload: payload, aliases: SparkplugAliasBook())
             return try mapRows(topic: topic, payload: payload, documents: message.documents(for: options.sparkplug), context: context)
         }

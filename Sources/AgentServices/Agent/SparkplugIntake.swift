@@ -23,10 +23,7 @@ final class SparkplugIntake: Sendable {
         var loaded = SparkplugAliasBook()
         do {
             let records = try ring.sparkplugAliases()
-            loaded = SparkplugAliasBook(records.map { record in
-                (SparkplugAliasBook.Scope(group: record.group, edgeNode: record.edgeNode, device: record.device),
-                 SparkplugAliasBook.Definition(name: record.name, alias: record.alias, datatype: record.datatype))
-            })
+            loaded = Self.book(from: records)
             if !records.isEmpty {
                 logger.info("Sparkplug B aliases loaded", metadata: ["definitions": "\(records.count)", "scopes": "\(loaded.scopeCount)"])
             }
@@ -34,6 +31,14 @@ final class SparkplugIntake: Sendable {
             logger.error("cannot read the stored Sparkplug B aliases; DATA messages need a new BIRTH", metadata: ["error": "\(error)"])
         }
         book = Mutex(loaded)
+    }
+
+    /// The book the ring's stored definitions describe.
+    static func book(from records: [SparkplugAliasRecord]) -> SparkplugAliasBook {
+        SparkplugAliasBook(records.map { record in
+            (SparkplugAliasBook.Scope(group: record.group, edgeNode: record.edgeNode, device: record.device),
+             SparkplugAliasBook.Definition(name: record.name, alias: record.alias, datatype: record.datatype))
+        })
     }
 
     /// Decodes `message` against the aliases known so far; a BIRTH then replaces its scope's
