@@ -1,5 +1,8 @@
 """Writes Tests/AgentCoreTests/Sparkplug/PysparkplugFixtures.swift: Sparkplug B payloads encoded
-by pysparkplug (a third-party implementation, PyPI), as hex, for the decoder's unit tests.
+by pysparkplug (a third-party implementation, PyPI), as hex, for the decoder's unit tests; and
+examples/payloads/sparkplug-b-dbirth.bin, the DBIRTH examples/sparkplug-b.toml describes
+(`zerobus-edge map --config examples/sparkplug-b.toml --table main.ot.sparkplug_metrics
+--topic spBv1.0/plant-a/DBIRTH/edge-7/press-07 --payload examples/payloads/sparkplug-b-dbirth.bin`).
 
 Run: .venv/bin/python Tests/Fixtures/make_sparkplug_fixtures.py  (needs pysparkplug, see
 Tests/requirements-no-deps.txt). The timestamps are fixed so the output is reproducible.
@@ -12,6 +15,7 @@ import pysparkplug as spb
 
 T = 1_780_000_000_000  # ms
 OUT = Path(__file__).resolve().parents[1] / "AgentCoreTests" / "Sparkplug" / "PysparkplugFixtures.swift"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "payloads" / "sparkplug-b-dbirth.bin"
 
 
 def metric(name, datatype, value, alias=None, **kwargs):
@@ -83,6 +87,14 @@ def main():
     ]
     OUT.write_text("\n".join(lines))
     print(f"wrote {OUT}")
+    D = spb.DataType
+    example = spb.DBirth(timestamp=1_777_636_800_000, seq=1, metrics=(
+        spb.Metric(timestamp=1_777_636_800_000, name="Temperature", datatype=D.FLOAT, value=71.5, alias=3),
+        spb.Metric(timestamp=1_777_636_800_000, name="Status", datatype=D.STRING, value="RUNNING", alias=4),
+    ))
+    EXAMPLE.parent.mkdir(exist_ok=True)
+    EXAMPLE.write_bytes(example.encode())
+    print(f"wrote {EXAMPLE}")
 
 
 if __name__ == "__main__":
