@@ -35,10 +35,11 @@ apt:
 
 # Python venv for the Zerobus emulator and the official Databricks SDK.
 venv: $(VENV)/.installed
-$(VENV)/.installed: Tests/requirements.txt Tests/Emulator/requirements.txt
+$(VENV)/.installed: Tests/requirements.txt Tests/requirements-no-deps.txt Tests/Emulator/requirements.txt
 	python3 -m venv $(VENV)
 	$(PYTHON) -m pip install -q --upgrade pip
 	$(PYTHON) -m pip install -q -r Tests/requirements.txt
+	$(PYTHON) -m pip install -q --no-deps -r Tests/requirements-no-deps.txt
 	touch $@
 
 build: deps

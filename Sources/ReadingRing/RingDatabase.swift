@@ -8,8 +8,9 @@ import SQLite
 /// Opening the ring's SQLite file: permissions, pragmas, integrity check, schema, and moving a
 /// corrupt file aside. Everything here runs once per `ReadingRing.open`.
 enum RingDatabase {
-    /// Format of the tables below; stored in `PRAGMA user_version`.
-    static let schemaVersion = 1
+    /// Format of the tables below; stored in `PRAGMA user_version`. 2 added
+    /// `sparkplug_aliases` (`ReadingRing+Sparkplug`); a format-1 file gains it when opened.
+    static let schemaVersion = 2
 
     /// `rows` holds no table name, only `table_id` into `tables`: a name per row (and again in
     /// the index) would cost ~15 % of a 200-byte reading. The index on `rows(table_id)` is
@@ -86,7 +87,10 @@ enum RingDatabase {
                 "\(configuration.path) has ring format \(version), newer than this version understands (\(schemaVersion))")
         }
         try applyPragmas(db, configuration)
-        try db.transaction { try db.execute(schema) }
+        try db.transaction {
+            try db.execute(schema)
+            try db.execute(sparkplugAliasesSchema)
+        }
         try db.pragma("user_version", String(schemaVersion))
         if try db.pragma("auto_vacuum") != "2" {
             // A file created without incremental auto-vacuum (e.g. by hand with sqlite3): the

@@ -76,6 +76,9 @@ enum RingSalvage {
         }
         // A WITHOUT ROWID table: all or nothing (a few rows; lost totals are not lost readings).
         if present.contains("counters") { try? db.execute("INSERT INTO main.counters SELECT * FROM old.counters") }
+        if present.contains("sparkplug_aliases") {
+            try? db.execute(RingDatabase.sparkplugAliasesSchema + "INSERT INTO main.sparkplug_aliases SELECT * FROM old.sparkplug_aliases")
+        }
         try db.execute("DETACH old")
         return outcome
     }

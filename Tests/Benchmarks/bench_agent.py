@@ -13,7 +13,9 @@ Figures (SPEC §8):
   * resident memory (VmRSS sampled every 100 ms, VmHWM) at a steady 10k readings/s and while a
     1M-row backlog builds up with the emulator stopped;
   * drain rate of that backlog once the emulator is back (same port);
-  * release binary size (and stripped).
+  * release binary size (and stripped);
+  * Sparkplug B: metrics/s and agent CPU per metric for DDATA of 10 alias-only metrics, beside the
+    JSON figures (bench_sparkplug.py; --skip-sparkplug to leave it out).
 
     swift build -c release --product zerobus-edge
     .venv/bin/python Tests/Benchmarks/bench_agent.py            # full run, ~5-8 min
@@ -38,6 +40,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO / "Tests" / "Fixtures"))
 from agent_stack import Agent, Broker, Emulator, TableSpec, clean_env, wait_for, write_config  # noqa: E402
+from bench_sparkplug import report_lines as sparkplug_report_lines, run_sparkplug  # noqa: E402
 
 BINARY = REPO / ".build" / "release" / "zerobus-edge"
 TABLE = "main.iot.readings"
@@ -525,6 +528,8 @@ def report(results: dict, args, binary: Path) -> None:
     if not static:
         print("(the benchmarked binary links the Swift runtime and Foundation dynamically: their shared pages count "
               "in its RSS; pass --static-binary for the size of a --static-swift-stdlib build)")
+    for line in sparkplug_report_lines(results):
+        print(line)
     print("\nraw figures:", json.dumps(results, default=str))
 
 
@@ -539,6 +544,7 @@ def main():
     parser.add_argument("--binary", type=Path, default=Path(os.environ.get("ZEROBUS_EDGE_BIN", BINARY)))
     parser.add_argument("--static-binary", type=Path, help="also report the size of this static-stdlib build")
     parser.add_argument("--skip-bridge", action="store_true", help="no Python bridge runs")
+    parser.add_argument("--skip-sparkplug", action="store_true", help="no Sparkplug B case")
     parser.add_argument("--timeout", type=float, default=300, help="per-phase timeout in seconds")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     args = parser.parse_args()
@@ -557,6 +563,8 @@ def main():
     try:
         bench.run_null("1", args.readings)
         bench.run_agent()
+        if not args.skip_sparkplug:
+            run_sparkplug(bench, Agent, TableSpec, write_config, cpu_seconds, forget_session, log)
         if not args.skip_bridge:
             bench.run_bridge()
         bench.run_null("2", args.readings)

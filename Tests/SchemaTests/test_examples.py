@@ -21,6 +21,9 @@ SECRETS = {"DATABRICKS_CLIENT_ID": "example-sp", "DATABRICKS_CLIENT_SECRET": "ex
 
 # file → (routes as printed, table header prefixes)
 EXPECTED = {
+    "sparkplug-b.toml": (
+        ["spBv1.0/#  ->  main.ot.sparkplug_metrics"],
+        ["table main.ot.sparkplug_metrics  format=sparkplug_b streams=1"]),
     "json-per-device.toml": (
         ["factory/+/telemetry  ->  main.factory.telemetry"],
         ["table main.factory.telemetry  format=json streams=1"]),

@@ -1,6 +1,6 @@
 extension TableConfiguration {
     /// `explode` (json only), `csv_delimiter` / `csv_header` / `csv_columns` (csv only) and
-    /// `influx_precision` (influx only). A key given for another format is an error, not ignored:
+    /// `influx_precision` (influx only), `sparkplug_death` / `sparkplug_commands` (sparkplug_b only). A key given for another format is an error, not ignored:
     /// it means the operator expects a behaviour the table will not have.
     static func decodePayloadOptions(_ reader: TableReader, format: PayloadFormat) -> PayloadOptions? {
         var options = PayloadOptions()
@@ -42,6 +42,12 @@ extension TableConfiguration {
         if only("csv_header", .csv) { options.csv.header = reader.bool("csv_header", default: options.csv.header) }
         if only("influx_precision", .influx) {
             options.influxPrecision = reader.choice("influx_precision", default: InfluxPrecision.nanoseconds)
+        }
+        if only("sparkplug_death", .sparkplugB) {
+            options.sparkplug.death = reader.choice("sparkplug_death", default: SparkplugOptions.Death.row)
+        }
+        if only("sparkplug_commands", .sparkplugB) {
+            options.sparkplug.commands = reader.choice("sparkplug_commands", default: SparkplugOptions.Commands.ignore)
         }
         return valid ? options : nil
     }

@@ -6,6 +6,8 @@ public struct PayloadOptions: Sendable, Hashable {
     public var explode: JSONPath?
     public var csv: CSVOptions
     public var influxPrecision: InfluxPrecision
+    /// `sparkplug_death`, `sparkplug_commands` (format = "sparkplug_b").
+    public var sparkplug = SparkplugOptions()
 
     public init(explode: JSONPath? = nil, csv: CSVOptions = CSVOptions(), influxPrecision: InfluxPrecision = .nanoseconds) {
         self.explode = explode

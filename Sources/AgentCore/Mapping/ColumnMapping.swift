@@ -31,6 +31,9 @@ public enum PayloadFormat: String, Sendable, Hashable, CaseIterable {
     /// InfluxDB line protocol, one row per line: `$.measurement`, `$.tags.<key>`,
     /// `$.fields.<key>`, `$.timestamp` (µs since the epoch, from `influx_precision`).
     case influx
+    /// Sparkplug B (Eclipse Tahu protobuf on `spBv1.0/...` topics), one row per metric:
+    /// `$.name`, `$.value`, `$.datatype`, `$.timestamp`, … (see `SparkplugRecords`).
+    case sparkplugB = "sparkplug_b"
 
     /// True for the formats whose messages hold several readings, each its own row.
     public var isLineOriented: Bool { self == .csv || self == .influx }

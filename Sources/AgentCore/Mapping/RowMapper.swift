@@ -82,7 +82,7 @@ public struct RowMapper: Sendable {
     }
 
     /// True when a message may become several rows (each with a derived `record_id`).
-    public var makesSeveralRows: Bool { format.isLineOriented || options.explode != nil }
+    public var makesSeveralRows: Bool { format.isLineOriented || format == .sparkplugB || options.explode != nil }
 
     public func map(topic: String, payload: [UInt8], context: MessageContext) throws(MappingError) -> Output {
         // Protobuf passes the array through as is (no copy); everything else reads the bytes.
@@ -120,6 +120,11 @@ public struct RowMapper: Sendable {
         case .influx:
             let records = try InfluxLines.parse(payload, precision: options.influxPrecision)
             return try mapRows(topic: topic, payload: payload, documents: records, context: context)
+        case .sparkplugB:
+            // Without the aliases of earlier BIRTHs: the intake and `quarantine retry` decode
+            // with them themselves (`SparkplugIntake`) and call `mapRows`.
+            let message = try SparkplugRecords.decode(topic: topic, payload: payload, aliases: SparkplugAliasBook())
+            return try mapRows(topic: topic, payload: payload, documents: message.documents(for: options.sparkplug), context: context)
         }
         if let explode = options.explode {
             return try mapExploded(topic: topic, payload: payload, document: document, path: explode, context: context)

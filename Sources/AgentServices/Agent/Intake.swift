@@ -35,6 +35,8 @@ final class Intake: Sendable {
     private let state = Mutex(State())
     /// Called (on the MQTT thread) when the ring is full in `pause` mode.
     private let onFull: @Sendable () -> Void
+    /// Aliases of `sparkplug_b` tables (loaded from the ring here, at start-up).
+    let sparkplug: SparkplugIntake
 
     private struct State {
         var counters = Counters()
@@ -61,6 +63,7 @@ final class Intake: Sendable {
         self.recordIDs = recordIDs
         self.logger = logger
         self.onFull = onFull
+        sparkplug = SparkplugIntake(ring: ring, logger: logger)
     }
 
     /// The most rows one journal record (one message) can hold.
@@ -98,10 +101,11 @@ final class Intake: Sendable {
         var refusals: [(table: String, reason: String)] = []
         var matched = false
         let routes = routes.withLock { $0 }
+        let sparkplug = decodeSparkplug(message, routes: routes)
         for route in routes where route.table.matches(topic: message.topic) {
             matched = true
             do {
-                for row in try encode(message, for: route.table, context: context) {
+                for row in try encode(message, for: route.table, context: context, sparkplug: sparkplug) {
                     rows.append(NewRow(
                         table: route.table.name, descriptorID: route.descriptorID, recordID: row.recordID,
                         receivedAt: receivedAt, payload: row.payload))
@@ -145,13 +149,18 @@ final class Intake: Sendable {
     }
 
     private func encode(
-        _ message: borrowing MQTTDelivery, for table: CompiledTable, context: MessageContext
+        _ message: borrowing MQTTDelivery, for table: CompiledTable, context: MessageContext,
+        sparkplug: Result<SparkplugMessage, MappingError>?
     ) throws(IntakeError) -> [CompiledTable.EncodedRow] {
         let output: RowMapper.Output
         do {
-            let topic = message.topic
-            output = try message.withPayload { (bytes) throws(MappingError) -> RowMapper.Output in
-                try table.mapper.map(topic: topic, payloadBytes: bytes, context: context)
+            if table.mapper.format == .sparkplugB, let sparkplug {
+                output = try Self.sparkplugOutput(sparkplug, mapper: table.mapper, message: message, context: context)
+            } else {
+                let topic = message.topic
+                output = try message.withPayload { (bytes) throws(MappingError) -> RowMapper.Output in
+                    try table.mapper.map(topic: topic, payloadBytes: bytes, context: context)
+                }
             }
         } catch {
             throw IntakeError(description: error.reason)

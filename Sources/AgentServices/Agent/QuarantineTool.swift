@@ -137,6 +137,7 @@ public struct QuarantineTool {
         let tables = try configuration.tables.map { table throws(AgentError) in try CompiledTable(table) }
         var requeued = 0
         var failing = 0
+        var sparkplugAliases: SparkplugAliasBook?
         for entry in try ring.quarantineTake(ids: nil) {
             if entry.kind == .rejected, let descriptorID = entry.descriptorID {
                 _ = try ring.append([NewRow(
@@ -156,7 +157,7 @@ public struct QuarantineTool {
                 receivedAtMicros: entry.receivedAt, gatewayID: configuration.agent.gatewayID,
                 recordID: entry.recordID ?? "\(configuration.agent.gatewayID)-q\(entry.id)")
             do {
-                let output = try table.mapper.map(topic: entry.topic ?? "", payload: entry.payload, context: context)
+                let output = try mapAgain(entry, table: table, context: context, aliases: &sparkplugAliases)
                 let rows = try table.encode(output, recordID: context.recordID)
                 let descriptorID = try ring.descriptorID(table: table.name, descriptor: table.registeredBytes)
                 _ = try ring.append(rows.map { row in
