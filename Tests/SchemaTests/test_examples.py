@@ -76,6 +76,14 @@ MAPPED = {
         {"measurement": "weather", "station": "roof-2", "temp": 19.25, "rh": 44, "ok": False,
          "event_time": 1777636800500000},
     ]),
+    "sparkplug-b.toml": ("main.ot.sparkplug_metrics", "spBv1.0/plant1/DBIRTH/edge1/press7", "sparkplug-b-dbirth.bin", [
+        {"group_id": "plant1", "edge_node": "edge1", "device": "press7", "message_type": "DBIRTH",
+         "metric": "Temperature", "alias": 3, "datatype": "Float", "value_double": 71.5, "value_text": "71.5",
+         "is_null": False, "is_historical": False, "event_time": 1777636800000000, "seq": 1, "gateway_id": "gw-plant-a"},
+        {"group_id": "plant1", "edge_node": "edge1", "device": "press7", "message_type": "DBIRTH",
+         "metric": "Status", "alias": 4, "datatype": "String", "value_string": "RUNNING", "value_text": "RUNNING",
+         "is_null": False, "is_historical": False, "event_time": 1777636800000000, "seq": 1, "gateway_id": "gw-plant-a"},
+    ]),
     "json-records-rescue.toml": ("main.fleet.pump_state", "devices/pump-3/state", "json-records-rescue.json", [
         {"device": "pump-3", "event_time": 1777636800123000, "rpm": 1450, "state": "run",
          "extra": '{"fw":"2.4.1","bearing_temp":61.5}'},

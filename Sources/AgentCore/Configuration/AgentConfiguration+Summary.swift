@@ -81,6 +81,9 @@ extension TableConfiguration {
             parts.append(text + " (one row per line)")
         case .influx:
             parts.append("influx precision=\(payloadOptions.influxPrecision.rawValue) (one row per line)")
+        case .sparkplugB:
+            parts.append("sparkplug_b death=\(payloadOptions.sparkplug.death.rawValue) "
+                + "commands=\(payloadOptions.sparkplug.commands.rawValue) (one row per metric)")
         default: break
         }
         if recordType != .proto { parts.append("record_type=\(recordType.rawValue)") }

@@ -140,23 +140,9 @@ public struct RowMapper: Sendable {
     public func mapRows(
         topic: String, payload: UnsafeBufferPointer<UInt8>, documents: [JSONValue], context: MessageContext
     ) throws(MappingError) -> Output {
-        try checkRowCount(documents.count)
-        let levels = usesTopicLevels ? TopicLevels.split(topic) : []
-        var rows: [MappedRow] = []
-        rows.reserveCapacity(documents.count)
-        for (index, document) in documents.enumerated() {
-            var rowContext = context
-            rowContext.recordID = Self.recordID(message: context.recordID, index: index)
-            let message = MessageView(
-                topic: topic, topicLevels: levels, payload: payload, document: document, element: nil,
-                mappedKeys: mappedKeys, context: rowContext)
-            do {
-                rows.append(MappedRow(recordID: rowContext.recordID, values: try row(for: message)))
-            } catch {
-                throw MappingError(kind: error.kind, reason: "reading \(index + 1) of \(documents.count): \(error.reason)")
-            }
+        try mapEach(documents.map { (document: $0, element: nil) }, topic: topic, payload: payload, context: context) { index in
+            "reading \(index + 1) of \(documents.count)"
         }
-        return .rows(rows)
     }
 
     /// The `record_id` of row `index` of a message whose own id is `message`.
@@ -178,20 +164,31 @@ public struct RowMapper: Sendable {
         case nil:
             throw MappingError(kind: .missingValue, reason: "explode \(path): missing")
         }
-        try checkRowCount(elements.count)
+        return try mapEach(elements.map { (document: document, element: $0) }, topic: topic, payload: payload, context: context) {
+            index in "\(path)[\(elements[index].key.compactText)]"
+        }
+    }
+
+    /// One row per reading, row `i` with record id `<message id>.<i>`; a failing reading refuses
+    /// the message, its error prefixed with `describe(i)`.
+    private func mapEach(
+        _ readings: [(document: JSONValue, element: (key: JSONValue, value: JSONValue)?)],
+        topic: String, payload: UnsafeBufferPointer<UInt8>, context: MessageContext, describe: (Int) -> String
+    ) throws(MappingError) -> Output {
+        try checkRowCount(readings.count)
         let levels = usesTopicLevels ? TopicLevels.split(topic) : []
         var rows: [MappedRow] = []
-        rows.reserveCapacity(elements.count)
-        for (index, element) in elements.enumerated() {
+        rows.reserveCapacity(readings.count)
+        for (index, reading) in readings.enumerated() {
             var rowContext = context
             rowContext.recordID = Self.recordID(message: context.recordID, index: index)
             let message = MessageView(
-                topic: topic, topicLevels: levels, payload: payload, document: document,
-                element: (element.key, element.value), mappedKeys: mappedKeys, context: rowContext)
+                topic: topic, topicLevels: levels, payload: payload, document: reading.document,
+                element: reading.element, mappedKeys: mappedKeys, context: rowContext)
             do {
                 rows.append(MappedRow(recordID: rowContext.recordID, values: try row(for: message)))
             } catch {
-                throw MappingError(kind: error.kind, reason: "\(path)[\(element.key.compactText)]: \(error.reason)")
+                throw MappingError(kind: error.kind, reason: "\(describe(index)): \(error.reason)")
             }
         }
         return .rows(rows)

@@ -87,7 +87,7 @@ import Testing
         #expect(specErrors { $0.update("buffer", "sync", "off") }
             == [#"agent.toml:24: buffer.sync: invalid value "off", expected one of "normal", "full""#])
         #expect(specErrors { $0.update("table", "format", "xml") }
-            == [#"agent.toml:37: table[0].format: invalid value "xml", expected one of "json", "value", "protobuf", "csv", "influx""#])
+            == [#"agent.toml:37: table[0].format: invalid value "xml", expected one of "json", "value", "protobuf", "csv", "influx", "sparkplug_b""#])
     }
 
     @Test func unsetEnvironmentVariablesNameKeyAndLine() {
