@@ -9,7 +9,8 @@ import SQLite
 /// corrupt file aside. Everything here runs once per `ReadingRing.open`.
 enum RingDatabase {
     /// Format of the tables below; stored in `PRAGMA user_version`. 2 added
-    /// `sparkplug_aliases` (`ReadingRing+Sparkplug`); a format-1 file gains it when opened.
+    /// `sparkplug_aliases` (`ReadingRing+Sparkplug`) and `outages` (`ReadingRing+Outages`); a
+    /// format-1 file gains them when opened.
     static let schemaVersion = 2
 
     /// `rows` holds no table name, only `table_id` into `tables`: a name per row (and again in
@@ -90,6 +91,7 @@ enum RingDatabase {
         try db.transaction {
             try db.execute(schema)
             try db.execute(sparkplugAliasesSchema)
+            try db.execute(outagesSchema)
         }
         try db.pragma("user_version", String(schemaVersion))
         if try db.pragma("auto_vacuum") != "2" {

@@ -79,6 +79,9 @@ enum RingSalvage {
         if present.contains("sparkplug_aliases") {
             try? db.execute(RingDatabase.sparkplugAliasesSchema + "INSERT INTO main.sparkplug_aliases SELECT * FROM old.sparkplug_aliases")
         }
+        if present.contains("outages") {
+            try? db.execute(RingDatabase.outagesSchema + "INSERT INTO main.outages SELECT * FROM old.outages")
+        }
         try db.execute("DETACH old")
         return outcome
     }

@@ -51,6 +51,10 @@ def test_two_minute_outage_loses_nothing_and_reports_offline(stack):
     assert offline["buffer"]["oldest_age_s"] >= 55, offline
     tables = {t["name"]: t for t in offline["tables"]}
     assert tables[READINGS]["rows"] + tables[HEALTH_TABLE]["rows"] == offline["buffer"]["rows"]
+    # The outage is on record while it lasts: begun, not ended, growing.
+    [ongoing] = offline["outages"]
+    assert ongoing["end"] is None and ongoing["duration_s"] >= 55, ongoing
+    assert ongoing["rows_buffered"] >= 50 * RATE and ongoing["rows_dropped"] == 0, ongoing
 
     # The health listener and the status topic keep answering while the cloud is away.
     status, body = agent.http_get("/healthz")
@@ -79,6 +83,15 @@ def test_two_minute_outage_loses_nothing_and_reports_offline(stack):
     assert_complete(reading_rows(stack.emulator), ids, exactly_once=False)
     assert drained["buffer"]["dropped_total"] == 0
     assert drained["zerobus"]["reconnects_total"] >= 1
+    # Ended, with its length and what it cost, and still remembered after a restart.
+    [outage] = drained["outages"]
+    assert outage["end"] is not None and OUTAGE_S - 5 <= outage["duration_s"] <= OUTAGE_S + 15, outage
+    # Rows taken in meanwhile: the readings (±1 health interval at each end) and the health rows
+    # (two tables, one row each per second).
+    assert abs(outage["rows_buffered"] - (RATE + 2) * outage["duration_s"]) <= 3 * RATE, outage
+    assert outage["rows_dropped"] == 0
+    summary = agent.cli("status").stdout
+    assert "Outages:" in summary and "rows buffered, 0 dropped" in summary, summary
     # health.table rows were buffered like data: the outage itself reached the cloud.
     health_rows = wait_for(lambda: [r["record"] for r in stack.emulator.records(HEALTH_TABLE)
                                     if r["record"]["state"] == "offline"], 30, "offline health rows delivered")
@@ -87,3 +100,8 @@ def test_two_minute_outage_loses_nothing_and_reports_offline(stack):
     assert all(r["gateway_id"] == "gw-test" and not r["zerobus_connected"] for r in health_rows)
     publisher.close()
     assert agent.stop() == 0
+    restarted = stack.agent().start()
+    wait_for(lambda: (h := restarted.health()) and h["outages"] and h["outages"][-1]["start"] == outage["start"]
+             and h["outages"][-1]["end"] == outage["end"] and h, 30, "the outage remembered across a restart",
+             stack.diagnostics)
+    assert restarted.stop() == 0

@@ -70,6 +70,7 @@ extension HealthReport {
         }
         json.endArray()
 
+        writeOutages(to: &json)
         json.key("version"); json.string(version)
         json.endObject()
         return json.output
@@ -110,7 +111,7 @@ extension HealthReport {
         bufferStatus.ledger = try buffer.ledger()
         let configError = try document.isAbsentOrNull("config_error")
             ? nil : document.object("config_error").configError()
-        return HealthReport(
+        var report = HealthReport(
             gatewayID: gatewayID,
             state: state,
             since: try document.timestamp("since"),
@@ -139,6 +140,17 @@ extension HealthReport {
             },
             version: try document.string("version")
         )
+        if !document.isAbsentOrNull("outages") {
+            report.outages = try document.objects("outages").map { outage throws(HealthDocumentError) in
+                HealthReport.Outage(
+                    start: try outage.timestamp("start"),
+                    end: outage.isAbsentOrNull("end") ? nil : try outage.timestamp("end"),
+                    durationSeconds: try outage.int("duration_s"),
+                    rowsBuffered: try outage.int("rows_buffered"),
+                    rowsDropped: try outage.int("rows_dropped"))
+            }
+        }
+        return report
     }
 }
 

@@ -43,6 +43,14 @@ extension HealthReport {
         text.gauge("buffer_lost_at_start", "Rows this start found lost to damaged or missing state files (upper bound).",
                    buffer.lostAtStart)
 
+        if let last = outages.last {
+            text.gauge("last_outage_duration_seconds", "Duration of the newest outage (so far, while it lasts).",
+                       last.durationSeconds)
+            text.gauge("last_outage_ongoing", "1 while the newest outage lasts.", last.end == nil ? 1 : 0)
+            text.gauge("last_outage_rows_buffered", "Rows buffered during the newest outage.", last.rowsBuffered)
+            text.gauge("last_outage_rows_dropped", "Rows dropped during the newest outage.", last.rowsDropped)
+        }
+
         func perTable(_ value: (TableStatus) -> Double) -> [([(String, String)], Double)] {
             tables.map { ([("table", $0.name)], value($0)) }
         }

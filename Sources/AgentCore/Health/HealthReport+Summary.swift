@@ -41,6 +41,12 @@ extension HealthReport {
         lines.append("Dropped:     \(buffer.droppedTotal) rows" + Self.reasons(buffer.ledger.drops))
         lines.append("Quarantined: \(buffer.quarantinedTotal) rows" + Self.reasons(buffer.ledger.quarantines))
         if let recovery = buffer.startRecovery { lines.append("At start:    \(recovery)") }
+        for (index, outage) in outages.reversed().enumerated() {
+            lines.append((index == 0 ? "Outages:     " : "             ")
+                + "\(ISO8601UTC.format(epochSeconds: outage.start)) for \(HealthFormatting.duration(seconds: outage.durationSeconds))"
+                + (outage.end == nil ? " (ongoing)" : "")
+                + ": \(outage.rowsBuffered) rows buffered, \(outage.rowsDropped) dropped")
+        }
         if let configError {
             lines.append("Config:      \(HealthFormatting.singleLine(configError.message)) "
                 + "(since \(ISO8601UTC.format(epochSeconds: configError.since)))")

@@ -46,6 +46,8 @@ public struct HealthReport: Sendable, Hashable {
     /// One entry per configured table, in configuration order; then tables removed from the
     /// configuration whose buffered rows still drain; then the health table.
     public var tables: [TableStatus]
+    /// `outages` (additive): recent periods without the cloud, oldest first (see `Outage`).
+    public var outages: [Outage] = []
     /// The agent's version (`zerobus-edge --version`).
     public var version: String
 

@@ -19,12 +19,15 @@ final class HealthPublisher: Sendable {
     private let logger: Logger
     private let latest: Shared<HealthSnapshot>
     private let server: Shared<HealthHTTPServer?>
-    private let history = Mutex(History())
+    private let history: Mutex<History>
 
     private struct History {
         var previous: HealthReport?
         var stateSince = ReadingRing.now() / 1_000_000
         var everConnected = false
+        var outageTracker: OutageTracker
+        /// The ring's outages, oldest first, kept in step with what is saved.
+        var outages: [OutageRecord]
     }
 
     init(
@@ -49,6 +52,10 @@ final class HealthPublisher: Sendable {
             buffer: .init(rows: 0, bytes: 0, maxBytes: Int(settings.buffer.maxBytes), fillRatio: 0, oldestAgeSeconds: 0,
                           droppedTotal: 0, quarantinedTotal: 0),
             tables: [], version: AgentRuntime.version)
+        let outages = (try? ring.outages()) ?? []
+        history = Mutex(History(
+            outageTracker: OutageTracker(resuming: outages, now: Self.figures(ring, stats: try? ring.stats())),
+            outages: outages))
         let latest = Shared(HealthSnapshot(report: initial, readiness: .notReady("starting")))
         self.latest = latest
         server = Shared(Self.makeServer(settings.health, latest: latest))
@@ -127,6 +134,8 @@ final class HealthPublisher: Sendable {
         let unconfiguredReason = configuration.unconfiguredReason
         let lastError = unconfiguredReason.map { "unconfigured: " + $0 } ?? statuses.compactMap(\.lastError).last
 
+        trackOutage(connected: connected, downSince: downSince, now: now, stats: stats,
+                    configured: unconfiguredReason == nil)
         var report = history.withLock { history in
             HealthReport(
                 gatewayID: configuration.agent.gatewayID, state: .online, since: history.stateSince,
@@ -141,6 +150,14 @@ final class HealthPublisher: Sendable {
                                     interval: configuration.health.interval),
                 version: AgentRuntime.version)
         }
+        report.outages = history.withLock { history in
+            history.outages.suffix(HealthReport.outagesShown).map { outage in
+                HealthReport.Outage(
+                    start: outage.start / 1_000_000, end: outage.end.map { $0 / 1_000_000 },
+                    durationSeconds: Int(max(0, (outage.end ?? now) - outage.start) / 1_000_000),
+                    rowsBuffered: Int(outage.rowsBuffered), rowsDropped: Int(outage.rowsDropped))
+            }
+        }
         let snapshot = history.withLock { history -> HealthSnapshot in
             let verdict = HealthStateRule().evaluate(report, previous: history.previous, unconfiguredReason: unconfiguredReason)
             if let previous = history.previous, previous.state != verdict.state {
@@ -154,6 +171,44 @@ final class HealthPublisher: Sendable {
         }
         latest.withLock { $0 = snapshot }
         return snapshot
+    }
+
+    /// Begins, grows or ends the current outage (see `OutageTracker`) and keeps it in the ring.
+    /// Not while unconfigured: the uplinks do not run then, which is no outage of the cloud.
+    private func trackOutage(connected: Bool, downSince: Int64?, now: Int64, stats: RingStats?, configured: Bool) {
+        guard configured else { return }
+        let figures = Self.figures(ring, stats: stats)
+        let changed = history.withLock { history -> OutageRecord? in
+            guard let record = history.outageTracker.observe(
+                connected: connected, downSince: downSince, now: now, figures: figures) else { return nil }
+            if let index = history.outages.lastIndex(where: { $0.start == record.start }) {
+                history.outages[index] = record
+            } else {
+                history.outages.append(record)
+                history.outages = Array(history.outages.suffix(ReadingRing.outagesKept))
+                logger.warning("the cloud is out of reach: an outage began", metadata: [
+                    "since": "\(Timestamps.rfc3339(microseconds: record.start))",
+                ])
+            }
+            if let end = record.end {
+                logger.notice("the outage ended", metadata: [
+                    "duration_s": "\((end - record.start) / 1_000_000)", "rows_buffered": "\(record.rowsBuffered)",
+                    "rows_dropped": "\(record.rowsDropped)",
+                ])
+            }
+            return record
+        }
+        guard let changed else { return }
+        do {
+            try ring.saveOutage(changed)
+        } catch {
+            logger.warning("cannot record the outage in the buffer", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private static func figures(_ ring: ReadingRing, stats: RingStats?) -> OutageTracker.Figures {
+        OutageTracker.Figures(
+            rowsEverBuffered: (try? ring.rowsEverBuffered()) ?? 0, droppedTotal: stats?.droppedTotal ?? 0)
     }
 
     private func bufferHealthRow(_ report: HealthReport) {

@@ -38,6 +38,22 @@ import Testing
             #"zerobus_edge_table_quarantined_by_reason_total{table="main.iot.readings",reason="rejected"} 5"#))
     }
 
+    @Test func outagesRoundTripAndShowInStatusAndMetrics() throws {
+        var report = HealthFixtures.report()
+        #expect(report.jsonString().contains(#""outages":[],"version""#))
+        report.outages = [
+            HealthReport.Outage(start: 1_780_000_000, end: 1_780_000_120, durationSeconds: 120, rowsBuffered: 60_000, rowsDropped: 0),
+            HealthReport.Outage(start: 1_780_001_000, end: nil, durationSeconds: 30, rowsBuffered: 900, rowsDropped: 3),
+        ]
+        let json = report.jsonString()
+        #expect(json.contains(#""outages":[{"start":"2026-05-28T20:26:40Z","end":"2026-05-28T20:28:40Z","duration_s":120,"#
+            + #""rows_buffered":60000,"rows_dropped":0},{"start":"2026-05-28T20:43:20Z","end":null,"duration_s":30,"#))
+        #expect(try HealthReport.parse(json: json) == report)
+        #expect(report.humanSummary().contains("Outages:     2026-05-28T20:43:20Z for 30s (ongoing): 900 rows buffered, 3 dropped"))
+        #expect(report.prometheusText().contains("zerobus_edge_last_outage_ongoing 1"))
+        #expect(report.prometheusText().contains("zerobus_edge_last_outage_rows_dropped 3"))
+    }
+
     @Test func jsonString_whenNoAckAndNoError_writesNull() {
         var report = HealthFixtures.report()
         report.zerobus.lastAckAt = nil
