@@ -48,7 +48,7 @@ import Testing
         let (client, recorder) = try startClient(options)
         defer { client.stop() }
         // Keeps retrying (an expired or replaced broker certificate may be fixed), reporting each time.
-        #expect(recorder.waitForEvent(count: 2) { $0.errorText != nil })
+        #expect(recorder.waitForEvent(count: 2, timeout: 30) { $0.errorText != nil })
         let error = try #require(recorder.events.compactMap(\.errorText).first)
         #expect(error.contains("mqtts://127.0.0.1:\(broker.port)"))
         #expect(error.contains("certificate verify failed"))
@@ -61,7 +61,8 @@ import Testing
         options.tls = MQTTTLS(caFile: nil)
         let (client, recorder) = try startClient(options)
         defer { client.stop() }
-        #expect(recorder.waitForEvent { $0.errorText != nil })
+        // A deadline, not a pause: loading the system store can take seconds on a loaded machine.
+        #expect(recorder.waitForEvent(timeout: 30) { $0.errorText != nil })
         #expect(recorder.events.compactMap(\.errorText).first?.contains("certificate verify failed") == true)
         #expect(!client.isConnected)
     }
