@@ -44,6 +44,9 @@ EXPECTED = {
     "mqtts-client-cert.toml": (
         ["substation/14/+/measurements  ->  main.grid.substation_measurements"],
         ["table main.grid.substation_measurements  format=json streams=1"]),
+    "mqtt5-shared-subscription.toml": (
+        ["$share/edge/sensors/+/+  ->  main.iot.readings"],
+        ["table main.iot.readings  format=json streams=1"]),
     "json-array-explode.toml": (
         ["loggers/+/scan  ->  main.factory.logger_readings"],
         ["table main.factory.logger_readings  format=json streams=1"]),
