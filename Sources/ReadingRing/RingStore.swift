@@ -52,6 +52,8 @@ final class RingStore {
     let setNextRowID: SQLiteStatement
     /// Marks recorded since the last prune (see `DeliveryWindow`).
     var deliveriesSincePrune = 0
+    /// Sent ranges recorded since the last prune (see `ReadingRing+SentRanges`).
+    var sentRangesSincePrune = 0
     let pageCounts: SQLiteStatement
     let pendingRows: SQLiteStatement
     let deleteRow: SQLiteStatement
@@ -194,6 +196,8 @@ final class RingStore {
         static let droppedPurged = "dropped_purged"
         static let quarantinedUnmappable = "quarantined_unmappable"
         static let quarantinedRejected = "quarantined_rejected"
+        /// Rows put on the wire again (not a loss; counted in the ledger beside the losses).
+        static let resent = "resent"
 
         static func total(of reason: String) -> String? {
             switch reason {
@@ -210,6 +214,7 @@ final class RingStore {
             case droppedPurged: \.droppedPurged
             case quarantinedUnmappable: \.quarantinedUnmappable
             case quarantinedRejected: \.quarantinedRejected
+            case resent: \.resent
             default: nil
             }
         }

@@ -123,6 +123,8 @@ public struct LossLedger: Sendable, Equatable {
     public var quarantinedUnmappable: Int64 = 0
     /// Rows the server refused.
     public var quarantinedRejected: Int64 = 0
+    /// Rows sent again after a reconnect or a restart (each may be a duplicate in the cloud).
+    public var resent: Int64 = 0
 
     public init() {}
 
@@ -135,6 +137,7 @@ public struct LossLedger: Sendable, Equatable {
         sum.droppedPurged += rhs.droppedPurged
         sum.quarantinedUnmappable += rhs.quarantinedUnmappable
         sum.quarantinedRejected += rhs.quarantinedRejected
+        sum.resent += rhs.resent
         return sum
     }
 }

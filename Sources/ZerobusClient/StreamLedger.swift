@@ -74,13 +74,16 @@ struct StreamLedger {
         return progress.requests > 0 ? progress : nil
     }
 
-    /// Prepares for a new RPC: unacked requests go back in front of the unsent ones.
-    mutating func rewindForNewRPC() {
+    /// Prepares for a new RPC: unacked requests go back in front of the unsent ones. Returns how
+    /// many records were on the wire and will be sent again (duplicates if the server had them).
+    @discardableResult
+    mutating func rewindForNewRPC() -> Int {
         let unacked = inflight.elements.map(\.request)
         inflight = FIFO()
         pending.prepend(contentsOf: unacked)
         nextWireOffset = 0
         lastAckedWireOffset = -1
+        return unacked.reduce(0) { $0 + $1.records.count }
     }
 
     /// Everything not yet durable, oldest first, with its batch grouping.

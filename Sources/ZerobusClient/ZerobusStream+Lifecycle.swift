@@ -195,7 +195,7 @@ extension ZerobusStream {
 
     private func beginRecovery(authAlreadyRetried: Bool, invalidatingCredentials: Bool = false) {
         phase = .recovering
-        ledger.rewindForNewRPC()
+        statistics.recordsResent += ledger.rewindForNewRPC()
         recoveryTask = Task {
             if invalidatingCredentials { await self.headersProvider.invalidate() }
             do {

@@ -234,5 +234,8 @@ public struct StreamStatistics: Sendable, Hashable {
     public var recoveries = 0
     /// RPCs reopened because the server asked (CloseStreamSignal).
     public var rotations = 0
+    /// Records that were on the wire unacked when an RPC ended and were sent again on the next
+    /// one: the upper bound of the duplicates this stream may have caused.
+    public var recordsResent = 0
     public var lastError: String?
 }

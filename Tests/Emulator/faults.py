@@ -15,6 +15,11 @@ fault keys (--fault KEY=VALUE, or a JSON object POSTed to /_emulator/faults; nul
   unavailable_after_records=N      once N records have arrived, fail the RPC with UNAVAILABLE
                                    (the request that reaches N is not acked); one-shot
   fail_status_after_records=[N,C]  same with status code C (int or name, e.g. 13 or "INTERNAL")
+  lose_acks_after_records=N        once N records have arrived, make every unacked request of the
+                                   RPC durable (it reaches the records) but lose its ack: fail the
+                                   RPC with UNAVAILABLE instead; one-shot. Models a server that
+                                   committed a request whose ack never reached the client, the
+                                   case that turns a resend into a duplicate
   close_signal_after_records=N     after acking the request that reaches N records, send
                                    close_stream_signal{duration}; one-shot. The RPC then ends
                                    after the duration with close_signal_end_status (or OK as
@@ -38,6 +43,7 @@ fault keys (--fault KEY=VALUE, or a JSON object POSTed to /_emulator/faults; nul
 DEFAULTS = {
     "unavailable_after_records": None,
     "fail_status_after_records": None,
+    "lose_acks_after_records": None,
     "close_signal_after_records": None,
     "close_signal_duration_ms": 1000,
     "close_signal_end_status": "UNAVAILABLE",
@@ -51,7 +57,8 @@ DEFAULTS = {
     "reject_records_matching": None,
     "max_ack_lag": 1,
 }
-THRESHOLD_KEYS = ("unavailable_after_records", "fail_status_after_records", "close_signal_after_records")
+THRESHOLD_KEYS = ("unavailable_after_records", "fail_status_after_records", "close_signal_after_records",
+                  "lose_acks_after_records")
 
 
 def parse_status(value) -> grpc.StatusCode:
@@ -69,7 +76,7 @@ def parse_status(value) -> grpc.StatusCode:
 def _validate(key, value):
     if value is None:
         return DEFAULTS[key]
-    if key in ("unavailable_after_records", "close_signal_after_records", "create_delay_ms",
+    if key in ("unavailable_after_records", "close_signal_after_records", "lose_acks_after_records", "create_delay_ms",
                "close_signal_duration_ms"):
         value = int(value)
         if value < 0:
@@ -109,8 +116,9 @@ class RecordAction:
     """What the stream handler must do with a request after counting its records."""
 
     def __init__(self, fail: grpc.StatusCode | None = None, close_signal_ms: int | None = None,
-                 close_end_status: grpc.StatusCode | None = None):
+                 close_end_status: grpc.StatusCode | None = None, lose_acks: bool = False):
         self.fail = fail
+        self.lose_acks = lose_acks
         self.close_signal_ms = close_signal_ms
         self.close_end_status = close_end_status
 
@@ -203,6 +211,7 @@ class Faults:
                 action.fail = grpc.StatusCode.UNAVAILABLE
             elif "fail_status_after_records" in fired:
                 action.fail = STATUS_BY_CODE[fired["fail_status_after_records"][1]]
+            action.lose_acks = "lose_acks_after_records" in fired
             if "close_signal_after_records" in fired:
                 action.close_signal_ms = self._values["close_signal_duration_ms"]
                 action.close_end_status = STATUS_BY_CODE[

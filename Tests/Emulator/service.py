@@ -205,6 +205,14 @@ class ZerobusService:
             action = self.faults.on_records(len(records))
             if action.fail is not None:
                 raise Abort(action.fail, f"injected fault: {action.fail.name} at offset {expected_offset - 1}")
+            if action.lose_acks:
+                pending.append((expected_offset - 1, records))
+                lost = len(pending)
+                for _ in self._ack(stream, pending):
+                    pass  # durable like any acked request, but the response never leaves
+                self.stats.count("acks_lost", lost)
+                raise Abort(grpc.StatusCode.UNAVAILABLE,
+                            f"injected fault: {lost} request(s) durable up to offset {expected_offset - 1}, acks lost")
             if self.faults.get("withhold_acks"):
                 continue
             pending.append((expected_offset - 1, records))

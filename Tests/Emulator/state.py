@@ -58,7 +58,7 @@ class Stats:
             out = {key: self._counters.get(key, 0) for key in (
                 "opens", "creates", "records_received", "requests_received", "records_acked",
                 "requests_acked", "mints", "workspace_mints", "table_mints", "token_requests", "uc_requests",
-                "close_signals", "errors")}
+                "close_signals", "acks_lost", "errors")}
             out["active_streams"] = self._active
             out["per_table"] = {name: dict(v) for name, v in self._per_table.items()}
             out["last_error"] = self._last_error

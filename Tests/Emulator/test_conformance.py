@@ -79,6 +79,18 @@ def test_unavailable_midstream_recovers_without_loss(emulator):
     assert stats["last_error"]["status"] == "UNAVAILABLE" and stats["last_error"]["table"] == table
 
 
+def test_lost_acks_make_the_sdk_resend_records_the_server_already_has(emulator):
+    """The fault behind every duplicate: requests committed whose acks never arrived. The official
+    SDK resends them on its next RPC, so they arrive twice, on a later stream, and nothing is lost."""
+    table = "main.conf.lost_acks"
+    emulator.set_faults(lose_acks_after_records=25, max_ack_lag=4)
+    result = run_sdk(emulator, table, calls=[1] * 30 + [3] * 10 + [1] * 30, options=FAST)
+    assert_every_record_arrived_at_least_once(emulator, table, result)
+    lost = emulator.stats()["acks_lost"]
+    assert lost >= 1
+    assert len(acked(emulator, table)) > len(result["sent"]), "a lost ack must show as a duplicate"
+
+
 def test_proto_stream_recovers_from_internal_error(emulator, proto_dir):
     table = "main.conf.proto_internal"
     emulator.set_faults(fail_status_after_records=[7, "INTERNAL"])

@@ -55,7 +55,8 @@ import Testing
         _ = ledger.takeNextToSend()
         _ = try ledger.acknowledge(upToWireOffset: 0)
         _ = ledger.enqueue([record(4)])  // queued while the RPC was failing
-        ledger.rewindForNewRPC()
+        // Only records that were on the wire unacked are resent; record 3 was never sent.
+        #expect(ledger.rewindForNewRPC() == 2)
 
         var resent: [(Int64, Int64, [[UInt8]])] = []
         while let (wire, request) = ledger.takeNextToSend() {

@@ -245,6 +245,7 @@ private struct Fields {
             ledger.quarantinedUnmappable = try quarantined.intOrZero("unmappable")
             ledger.quarantinedRejected = try quarantined.intOrZero("rejected")
         }
+        ledger.resent = try intOrZero("resent_total")
         return ledger
     }
 

@@ -3,8 +3,11 @@ extension HealthReport {
     /// every row lost or set aside, by reason, kept in the ring across restarts. Nothing is
     /// dropped without a count here and a log line saying how many and why.
     /// ```json
-    /// "dropped":{"full":0,"aged_out":12,"purged":0},"quarantined":{"unmappable":3,"rejected":1}
+    /// "dropped":{"full":0,"aged_out":12,"purged":0},"quarantined":{"unmappable":3,"rejected":1},
+    /// "resent_total":250
     /// ```
+    /// `resent_total` is not a loss but the other half of the aftermath: rows put on the wire
+    /// again after a reconnect or restart. Every duplicate in the cloud is among them.
     public struct Ledger: Sendable, Hashable {
         /// `dropped.full`: oldest rows deleted to stay within `max_bytes` (`on_full = "drop_oldest"`).
         public var droppedFull: Int
@@ -16,11 +19,14 @@ extension HealthReport {
         public var quarantinedUnmappable: Int
         /// `quarantined.rejected`: rows the server refused.
         public var quarantinedRejected: Int
+        /// `resent_total`: rows sent again (after a stream failure, or left unacked by a restart).
+        public var resent: Int
 
         public init(
             droppedFull: Int = 0, droppedAgedOut: Int = 0, droppedPurged: Int = 0,
-            quarantinedUnmappable: Int = 0, quarantinedRejected: Int = 0
+            quarantinedUnmappable: Int = 0, quarantinedRejected: Int = 0, resent: Int = 0
         ) {
+            self.resent = resent
             self.droppedFull = droppedFull
             self.droppedAgedOut = droppedAgedOut
             self.droppedPurged = droppedPurged
@@ -39,6 +45,7 @@ extension HealthReport {
             json.key("quarantined"); json.beginObject()
             for (key, value) in quarantines { json.key(key); json.int(value) }
             json.endObject()
+            json.key("resent_total"); json.int(resent)
         }
     }
 }

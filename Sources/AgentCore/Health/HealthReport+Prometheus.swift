@@ -40,6 +40,8 @@ extension HealthReport {
                     buffer.ledger.drops.map { ([("reason", $0.0)], Double($0.1)) })
         text.family("buffer_quarantined_by_reason_total", .counter, "Rows quarantined, by reason (unmappable, rejected).",
                     buffer.ledger.quarantines.map { ([("reason", $0.0)], Double($0.1)) })
+        text.counter("buffer_resent_total", "Rows sent again after a reconnect or restart (duplicates are among them).",
+                     buffer.ledger.resent)
         text.gauge("buffer_lost_at_start", "Rows this start found lost to damaged or missing state files (upper bound).",
                    buffer.lostAtStart)
 
@@ -68,6 +70,8 @@ extension HealthReport {
                     tables.flatMap { table in
                         table.ledger.quarantines.map { ([("table", table.name), ("reason", $0.0)], Double($0.1)) }
                     })
+        text.family("table_resent_total", .counter, "Rows sent again per table after a reconnect or restart.",
+                    perTable { Double($0.ledger.resent) })
         return text.output
     }
 }

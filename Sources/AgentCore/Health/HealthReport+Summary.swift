@@ -40,6 +40,7 @@ extension HealthReport {
         lines.append(backlog)
         lines.append("Dropped:     \(buffer.droppedTotal) rows" + Self.reasons(buffer.ledger.drops))
         lines.append("Quarantined: \(buffer.quarantinedTotal) rows" + Self.reasons(buffer.ledger.quarantines))
+        lines.append("Resent:      \(buffer.ledger.resent) rows (sent again after a reconnect or restart)")
         if let recovery = buffer.startRecovery { lines.append("At start:    \(recovery)") }
         for (index, outage) in outages.reversed().enumerated() {
             lines.append((index == 0 ? "Outages:     " : "             ")

@@ -275,6 +275,7 @@ final class HealthPublisher: Sendable {
     private static func ledger(_ ring: LossLedger) -> HealthReport.Ledger {
         HealthReport.Ledger(
             droppedFull: Int(ring.droppedFull), droppedAgedOut: Int(ring.droppedAgedOut), droppedPurged: Int(ring.droppedPurged),
-            quarantinedUnmappable: Int(ring.quarantinedUnmappable), quarantinedRejected: Int(ring.quarantinedRejected))
+            quarantinedUnmappable: Int(ring.quarantinedUnmappable), quarantinedRejected: Int(ring.quarantinedRejected),
+            resent: Int(ring.resent))
     }
 }

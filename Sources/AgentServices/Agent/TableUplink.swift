@@ -18,6 +18,9 @@ actor TableUplink {
         let rows: [StoredRow]
         /// Sent alone and waited for, so a rejection names this batch.
         let probe: Bool
+        /// Its rows were on the wire before (a failed stream's unacked work): sending it again
+        /// counts as a resend.
+        var sentBefore = false
         var ids: [Int64] { rows.map(\.id) }
         var descriptorID: Int64 { rows[0].descriptorID }
     }
@@ -46,6 +49,11 @@ actor TableUplink {
     /// Set by `recover` when a data error made progress isolating bad rows (no backoff then).
     private var isolating = false
     private(set) var status = UplinkStatus()
+    /// Ranges a previous run sent without seeing the ack (read once, at the first batch): their
+    /// rows are resends when they go out now.
+    private var earlierRuns: [ClosedRange<Int64>]?
+    /// Per lane: the current stream's own resends already added to the ring's counter.
+    private var streamResendsCounted: [Int: Int] = [:]
 
     init(
         table: CompiledTable, ring: ReadingRing, client: ZerobusClient, headers: any HeadersProvider,
@@ -130,6 +138,7 @@ actor TableUplink {
             let first = try await openStream(format: RegisteredSchema.format(of: table.registeredBytes))
             stream = first
             streams[lane] = first
+            streamResendsCounted[lane] = 0
             markOpen(lane, true)
             acks = Task { await self.consumeAcknowledgements(of: first, lane: lane) }
             while !Task.isCancelled && !stopping {
@@ -147,12 +156,14 @@ actor TableUplink {
                     try await current.flush()
                     acknowledge(lane: lane, upTo: await current.lastAckedOffset)
                     try await current.close()
+                    countStreamResends(await current.statistics, counted: streamResendsCounted[lane, default: 0])
                     stream = nil
                 }
                 if stream == nil {
                     let opened = try await openStream(format: format(of: batch))
                     stream = opened
                     streams[lane] = opened
+                    streamResendsCounted[lane] = 0
                     markOpen(lane, true)
                     acks?.cancel()
                     acks = Task { await self.consumeAcknowledgements(of: opened, lane: lane) }
@@ -161,6 +172,7 @@ actor TableUplink {
                 guard let offset = try await stream.ingest(batch: batch.rows.map(\.payload)) else { continue }
                 inflight[lane].append((offset, batch))
                 claimed = nil
+                recordSent(batch)
                 if batch.probe {
                     try await stream.waitForOffset(offset)
                     acknowledge(lane: lane, upTo: offset)
@@ -183,6 +195,38 @@ actor TableUplink {
             if let stream { await stream.abort() }
             throw failure
         }
+    }
+
+    /// Books `batch` as on the wire, counting the rows that were sent before (in this run, or
+    /// by a run that ended before their ack) as resent.
+    private func recordSent(_ batch: Batch) {
+        let ids = batch.ids
+        guard let lowest = ids.min(), let highest = ids.max() else { return }
+        var resent = 0
+        if batch.sentBefore {
+            resent = ids.count
+        } else if let earlier = earlierRuns, !earlier.isEmpty {
+            resent = ids.count { id in earlier.contains { $0.contains(id) } }
+        }
+        do {
+            try ring.recordSent(table: table.name, ids: lowest...highest, resent: resent)
+        } catch {
+            logger.error("cannot record sent rows", metadata: ["table": "\(table.name)", "error": "\(error)"])
+        }
+    }
+
+    /// Adds what a stream resent by itself (after recovering its RPC) beyond `counted`, what
+    /// was already added for it. Returns the new figure counted.
+    @discardableResult
+    private func countStreamResends(_ statistics: StreamStatistics, counted: Int) -> Int {
+        let delta = statistics.recordsResent - counted
+        guard delta > 0 else { return counted }
+        do {
+            try ring.countResent(table: table.name, rows: delta)
+        } catch {
+            logger.error("cannot count resent rows", metadata: ["table": "\(table.name)", "error": "\(error)"])
+        }
+        return statistics.recordsResent
     }
 
     private func format(of batch: Batch) -> RecordFormat {
@@ -219,6 +263,7 @@ actor TableUplink {
     private func nextBatch() throws -> Batch? {
         guard !stopping else { return nil }
         if !requeued.isEmpty { return requeued.removeFirst() }
+        if earlierRuns == nil { earlierRuns = try ring.sentRanges(table: table.name) }
         let batching = table.batching
         let rows = try ring.pending(
             table: table.name, after: cursor, maxRecords: batching.maxRecords, maxBytes: batching.maxBytes)
@@ -254,7 +299,11 @@ actor TableUplink {
     /// After a stream failed: its unacked batches go back in front, in order. A data error makes
     /// the first of them a probe (or splits a failed probe, or quarantines a single bad row).
     private func recover(lane: Int, after error: ZerobusError) {
-        var unacked = inflight[lane].map(\.batch)
+        var unacked = inflight[lane].map { entry in
+            var batch = entry.batch
+            batch.sentBefore = true
+            return batch
+        }
         inflight[lane].removeAll()
         guard !unacked.isEmpty else { return }
         if Self.isDataError(error) {
@@ -265,11 +314,11 @@ actor TableUplink {
             } else if suspect.probe {
                 let half = suspect.rows.count / 2
                 unacked.insert(contentsOf: [
-                    Batch(rows: Array(suspect.rows[..<half]), probe: true),
-                    Batch(rows: Array(suspect.rows[half...]), probe: true),
+                    Batch(rows: Array(suspect.rows[..<half]), probe: true, sentBefore: true),
+                    Batch(rows: Array(suspect.rows[half...]), probe: true, sentBefore: true),
                 ], at: 0)
             } else {
-                unacked.insert(Batch(rows: suspect.rows, probe: true), at: 0)
+                unacked.insert(Batch(rows: suspect.rows, probe: true, sentBefore: true), at: 0)
             }
         }
         requeued.insert(contentsOf: unacked, at: 0)
@@ -302,8 +351,11 @@ actor TableUplink {
         var connected = false
         var recoveries = 0
         var streamError: String?
-        for stream in streams.values {
+        for (lane, stream) in streams {
             let statistics = await stream.statistics
+            if streams[lane] === stream {  // not replaced while we waited for its statistics
+                streamResendsCounted[lane] = countStreamResends(statistics, counted: streamResendsCounted[lane, default: 0])
+            }
             if await stream.isOpen {
                 connected = true
             } else if let error = statistics.lastError {
@@ -335,7 +387,13 @@ actor TableUplink {
         } else {
             openLanes.remove(lane)
             if let stream = streams.removeValue(forKey: lane) {
-                Task { status.reconnects += await stream.statistics.recoveries }
+                // The lane's next stream starts counting from zero; this one's remainder is added here.
+                let counted = streamResendsCounted.removeValue(forKey: lane) ?? 0
+                Task {
+                    let statistics = await stream.statistics
+                    status.reconnects += statistics.recoveries
+                    countStreamResends(statistics, counted: counted)
+                }
             }
         }
     }

@@ -12,7 +12,7 @@ import Testing
         #expect(json.contains(
             #""buffer":{"rows":40312,"bytes":8123456,"max_bytes":536870912,"fill_ratio":0.015,"oldest_age_s":311,"#
                 + #""dropped_total":0,"quarantined_total":2,"dropped":{"full":0,"aged_out":0,"purged":0},"#
-                + #""quarantined":{"unmappable":0,"rejected":0},"lost_at_start":0,"start_recovery":null}"#))
+                + #""quarantined":{"unmappable":0,"rejected":0},"resent_total":0,"lost_at_start":0,"start_recovery":null}"#))
         #expect(json.contains(
             #""tables":[{"name":"main.iot.readings","rows":40312,"acked_total":998877,"rate_per_s":1500.0,"#))
         #expect(json.hasSuffix(#"],"version":"0.1.0"}"#))
@@ -23,17 +23,23 @@ import Testing
     @Test func ledgerByReasonRoundTripsAndOlderDocumentsReadAsZeros() throws {
         var report = HealthFixtures.report()
         report.buffer.ledger = HealthReport.Ledger(
-            droppedFull: 3, droppedAgedOut: 12, droppedPurged: 1, quarantinedUnmappable: 2, quarantinedRejected: 5)
-        report.tables[0].ledger = HealthReport.Ledger(droppedAgedOut: 12, quarantinedRejected: 5)
+            droppedFull: 3, droppedAgedOut: 12, droppedPurged: 1, quarantinedUnmappable: 2, quarantinedRejected: 5,
+            resent: 250)
+        report.tables[0].ledger = HealthReport.Ledger(droppedAgedOut: 12, quarantinedRejected: 5, resent: 250)
         let json = report.jsonString()
-        #expect(json.contains(#""dropped":{"full":3,"aged_out":12,"purged":1},"quarantined":{"unmappable":2,"rejected":5}"#))
+        #expect(json.contains(
+            #""dropped":{"full":3,"aged_out":12,"purged":1},"quarantined":{"unmappable":2,"rejected":5},"resent_total":250"#))
         #expect(try HealthReport.parse(json: json) == report)
-        let older = json.replacingAll(#","dropped":{"full":3,"aged_out":12,"purged":1},"quarantined":{"unmappable":2,"rejected":5}"#, "")
-            .replacingAll(#","dropped":{"full":0,"aged_out":12,"purged":0},"quarantined":{"unmappable":0,"rejected":5}"#, "")
+        let older = json.replacingAll(
+            #","dropped":{"full":3,"aged_out":12,"purged":1},"quarantined":{"unmappable":2,"rejected":5},"resent_total":250"#, "")
+            .replacingAll(#","dropped":{"full":0,"aged_out":12,"purged":0},"quarantined":{"unmappable":0,"rejected":5},"resent_total":250"#, "")
         #expect(!older.contains(#""dropped":"#))
         #expect(try HealthReport.parse(json: older).buffer.ledger == HealthReport.Ledger())
         #expect(report.humanSummary().contains("Dropped:     0 rows (full 3, aged_out 12, purged 1)"))
         #expect(report.prometheusText().contains(#"zerobus_edge_buffer_dropped_by_reason_total{reason="aged_out"} 12"#))
+        #expect(report.humanSummary().contains("Resent:      250 rows"))
+        #expect(report.prometheusText().contains("zerobus_edge_buffer_resent_total 250"))
+        #expect(report.prometheusText().contains(#"zerobus_edge_table_resent_total{table="main.iot.readings"} 250"#))
         #expect(report.prometheusText().contains(
             #"zerobus_edge_table_quarantined_by_reason_total{table="main.iot.readings",reason="rejected"} 5"#))
     }

@@ -14,6 +14,7 @@ import Testing
             Backlog:     40312 rows, 7.7 MiB of 512.0 MiB (1.5 % full), oldest 5m 11s
             Dropped:     0 rows
             Quarantined: 2 rows
+            Resent:      0 rows (sent again after a reconnect or restart)
             Tables:
               main.iot.readings  40312 rows  998877 acked  1500.0 rows/s  0 dropped  2 quarantined
               main.iot.events    0 rows  12 acked  0.0 rows/s  0 dropped  0 quarantined
