@@ -169,10 +169,12 @@ actor TableUplink {
                     acks = Task { await self.consumeAcknowledgements(of: opened, lane: lane) }
                 }
                 guard let stream else { continue }
+                // Booked before it can reach the wire: a kill -9 right after the send must still
+                // leave the rows marked as sent, or their resend would go uncounted.
+                recordSent(batch)
                 guard let offset = try await stream.ingest(batch: batch.rows.map(\.payload)) else { continue }
                 inflight[lane].append((offset, batch))
                 claimed = nil
-                recordSent(batch)
                 if batch.probe {
                     try await stream.waitForOffset(offset)
                     acknowledge(lane: lane, upTo: offset)
