@@ -41,6 +41,16 @@ enum JournalFiles {
         return (found.sorted(), ignored.sorted())
     }
 
+    /// Renames a damaged journal file to `<ring>.corrupt-journal-<generation>-<unix time>`
+    /// (beside `<ring>.corrupt-<time>`, and not matched by `generations`). Returns the new path,
+    /// or nil when the rename failed (the caller then removes the file as usual).
+    static func moveAside(_ path: String, ring: String, generation: Int64) -> String? {
+        let target = "\(ring).corrupt-journal-\(generation)-\(ReadingRing.now() / 1_000_000)"
+        guard access(target, F_OK) != 0, rename(path, target) == 0 else { return nil }
+        syncDirectory(of: ring)
+        return target
+    }
+
     /// The whole file (journal files are small: the drainer empties them within milliseconds).
     static func contents(_ path: String) throws -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)

@@ -112,6 +112,7 @@ public final class ReadingRing: Sendable {
             report.journalRecordsReplayed = replay.records
             report.journalDamagedRegions = replay.damagedRegions
             report.journalDamagedBytes = replay.damagedBytes
+            report.journalMovedAsideTo = replay.movedAside
             report.journalTornTailBytes = replay.tornTailBytes
             report.journalIgnoredFiles = replay.ignoredFiles
             intake.journal = try IntakeJournal(

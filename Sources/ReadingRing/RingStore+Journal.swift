@@ -83,13 +83,21 @@ extension RingStore {
                 replay.records += batch.count
                 replay.damagedRegions += scan.damaged.count
                 replay.damagedBytes += scan.damaged.reduce(0) { $0 + $1.count }
+                var damaged = !scan.damaged.isEmpty
                 if let tail = scan.tail {
                     if generation == generations.last {
                         replay.tornTailBytes = tail.count
                     } else {
                         replay.damagedRegions += 1
                         replay.damagedBytes += tail.count
+                        damaged = true
                     }
+                }
+                // Its intact records are in SQLite now; the file itself is kept for the operator
+                // (what the damage looks like is evidence), under a name no journal scan matches.
+                if damaged, let aside = JournalFiles.moveAside(path, ring: configuration.path, generation: generation) {
+                    replay.movedAside.append(aside)
+                    continue
                 }
             }
             JournalFiles.remove(path)
@@ -110,4 +118,6 @@ struct JournalReplay {
     var tornTailBytes = 0
     /// Files named like journal files whose generation this agent never writes; left alone.
     var ignoredFiles: [String] = []
+    /// Where damaged journal files were moved after their intact records were replayed.
+    var movedAside: [String] = []
 }

@@ -181,6 +181,8 @@ public struct OpenReport: Sendable, Equatable {
     /// least one message that the broker had been told was stored. Log at error level.
     public var journalDamagedRegions = 0
     public var journalDamagedBytes = 0
+    /// Where the damaged journal files went once their intact records were replayed.
+    public var journalMovedAsideTo: [String] = []
     /// Bytes at the end of the newest journal file that form no whole record: a write cut short
     /// by a crash or a power cut, never acknowledged to the broker (it redelivers the message).
     public var journalTornTailBytes = 0

@@ -41,6 +41,7 @@ extension HealthReport {
         buffer.ledger.write(to: &json)
         json.key("lost_at_start"); json.int(buffer.lostAtStart)
         json.key("start_recovery"); json.string(buffer.startRecovery)
+        json.key("damaged_files_at_start"); json.int(buffer.damagedFilesAtStart)
         json.endObject()
 
         json.key("config_error")
@@ -109,6 +110,7 @@ extension HealthReport {
             startRecovery: buffer.isAbsentOrNull("start_recovery") ? nil : try buffer.string("start_recovery")
         )
         bufferStatus.ledger = try buffer.ledger()
+        bufferStatus.damagedFilesAtStart = try buffer.intOrZero("damaged_files_at_start")
         let configError = try document.isAbsentOrNull("config_error")
             ? nil : document.object("config_error").configError()
         var report = HealthReport(

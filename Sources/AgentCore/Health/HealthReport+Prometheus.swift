@@ -44,6 +44,8 @@ extension HealthReport {
                      buffer.ledger.resent)
         text.gauge("buffer_lost_at_start", "Rows this start found lost to damaged or missing state files (upper bound).",
                    buffer.lostAtStart)
+        text.gauge("buffer_damaged_files_at_start", "State files this start found damaged (moved aside or salvaged).",
+                   buffer.damagedFilesAtStart)
 
         if let last = outages.last {
             text.gauge("last_outage_duration_seconds", "Duration of the newest outage (so far, while it lasts).",

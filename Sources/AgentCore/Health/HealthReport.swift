@@ -124,6 +124,9 @@ public struct HealthReport: Sendable, Hashable {
         public var lostAtStart: Int
         /// `start_recovery` (additive): what this start found and did about it, nil normally.
         public var startRecovery: String?
+        /// `damaged_files_at_start` (additive): state files this start found damaged and moved
+        /// aside or salvaged (the ring, intake-journal files, a WAL or ring cut short); 0 normally.
+        public var damagedFilesAtStart = 0
         /// `dropped` / `quarantined` (additive): the totals above by reason, all tables.
         public var ledger = Ledger()
 

@@ -297,6 +297,7 @@ public final class AgentRuntime: Sendable {
                 logger.error("intake journal was damaged: records in the damaged stretches are lost, intact records after them were replayed", metadata: [
                     "damaged_stretches": "\(report.journalDamagedRegions)", "damaged_bytes": "\(report.journalDamagedBytes)",
                     "lost_records_at_least": "\(report.journalDamagedRegions)",
+                    "moved_to": "\(report.journalMovedAsideTo.joined(separator: ","))",
                 ])
             }
             if report.journalTornTailBytes > 0 {

@@ -242,16 +242,22 @@ final class HealthPublisher: Sendable {
         }
     }
 
-    private static func buffer(_ stats: RingStats?, maxBytes: Int64, losses: (rows: Int, summary: String)?) -> HealthReport.BufferStatus {
+    private static func buffer(
+        _ stats: RingStats?, maxBytes: Int64, losses: (rows: Int, summary: String, damagedFiles: Int)?
+    ) -> HealthReport.BufferStatus {
         guard let stats else {
-            return .init(rows: 0, bytes: 0, maxBytes: Int(maxBytes), fillRatio: 0, oldestAgeSeconds: 0, droppedTotal: 0, quarantinedTotal: 0,
-                         lostAtStart: losses?.rows ?? 0, startRecovery: losses?.summary)
+            var status = HealthReport.BufferStatus(
+                rows: 0, bytes: 0, maxBytes: Int(maxBytes), fillRatio: 0, oldestAgeSeconds: 0, droppedTotal: 0, quarantinedTotal: 0,
+                lostAtStart: losses?.rows ?? 0, startRecovery: losses?.summary)
+            status.damagedFilesAtStart = losses?.damagedFiles ?? 0
+            return status
         }
         var status = HealthReport.BufferStatus(
             rows: stats.rows, bytes: Int(stats.bytesOnDisk), maxBytes: Int(stats.maxBytes), fillRatio: stats.fillRatio,
             oldestAgeSeconds: Int(stats.oldestAgeSeconds ?? 0), droppedTotal: Int(stats.droppedTotal),
             quarantinedTotal: Int(stats.quarantinedTotal), lostAtStart: losses?.rows ?? 0, startRecovery: losses?.summary)
         status.ledger = ledger(stats.ledger)
+        status.damagedFilesAtStart = losses?.damagedFiles ?? 0
         return status
     }
 

@@ -12,7 +12,7 @@ import Testing
         #expect(json.contains(
             #""buffer":{"rows":40312,"bytes":8123456,"max_bytes":536870912,"fill_ratio":0.015,"oldest_age_s":311,"#
                 + #""dropped_total":0,"quarantined_total":2,"dropped":{"full":0,"aged_out":0,"purged":0},"#
-                + #""quarantined":{"unmappable":0,"rejected":0},"resent_total":0,"lost_at_start":0,"start_recovery":null}"#))
+                + #""quarantined":{"unmappable":0,"rejected":0},"resent_total":0,"lost_at_start":0,"start_recovery":null,"damaged_files_at_start":0}"#))
         #expect(json.contains(
             #""tables":[{"name":"main.iot.readings","rows":40312,"acked_total":998877,"rate_per_s":1500.0,"#))
         #expect(json.hasSuffix(#"],"version":"0.1.0"}"#))
