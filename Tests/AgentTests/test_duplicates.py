@@ -124,3 +124,28 @@ def test_a_broker_restart_mid_delivery_repeats_nothing(work, request):
           f"resent_total {resent}")
     assert found == 0 and resent == 0
     assert agent.stop() == 0
+
+
+def test_rows_left_unacked_by_a_kill_are_counted_as_resent_after_the_restart(stack):
+    """The ledger counts exactly what the test did: 500 readings sent, never acked (the server
+    withholds acks), the agent killed; after the restart all 500 go out again and resent_total says
+    500. The server had committed none of them, so none arrives twice."""
+    stack.configure()
+    agent = stack.agent().start()
+    stack.emulator.set_faults(withhold_acks=True)
+    ids = Publisher(stack.broker).publish(500)
+    wait_for(lambda: stack.emulator.stats()["records_received"] >= 500, 30, "500 records on the wire",
+             stack.diagnostics)
+    assert agent.kill9() == -9
+    stack.emulator.set_faults(withhold_acks=None)
+
+    restarted = stack.agent().start()
+    wait_for(lambda: len(reading_rows(stack.emulator)) >= 500, 60, "all delivered after the restart", stack.diagnostics)
+    rows = reading_rows(stack.emulator)
+    assert_complete(rows, ids, exactly_once=True)
+    wait_for(lambda: resent_total(restarted) == 500, 20, "resent_total 500", stack.diagnostics)
+    health = restarted.health()
+    assert health["buffer"]["resent_total"] == 500
+    assert "zerobus_edge_table_resent_total{table=\"main.iot.readings\"} 500" in restarted.http_get("/metrics")[1]
+    assert "Resent:      500 rows" in restarted.cli("status").stdout
+    assert restarted.stop() == 0
