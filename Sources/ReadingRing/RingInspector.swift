@@ -44,17 +44,37 @@ public final class RingInspector {
         public var inJournal: Bool
     }
 
+    /// Aggregated by SQLite over the `rows` index and lengths (no payload is read, so a ring of
+    /// millions of rows is summarised in a second or two), plus the unapplied journal records.
     public func summary() throws -> [TableSummary] {
+        let names = try tableNames()
         var byName: [String: TableSummary] = [:]
         var descriptorsByTable: [String: Set<Int64>] = [:]
-        try eachPendingRow(table: nil, since: nil, until: nil) { row, descriptorID in
-            var summary = byName[row.table] ?? TableSummary(name: row.table, rows: 0, bytes: 0, descriptors: 0)
-            summary.rows += 1
-            summary.bytes += Int64(row.payload.count + row.recordID.utf8.count)
-            summary.oldest = min(summary.oldest ?? row.receivedAt, row.receivedAt)
-            summary.newest = max(summary.newest ?? row.receivedAt, row.receivedAt)
-            byName[row.table] = summary
-            descriptorsByTable[row.table, default: []].insert(descriptorID)
+        func add(_ name: String, rows: Int, bytes: Int64, oldest: Int64, newest: Int64) {
+            var summary = byName[name] ?? TableSummary(name: name, rows: 0, bytes: 0, descriptors: 0)
+            summary.rows += rows
+            summary.bytes += bytes
+            summary.oldest = min(summary.oldest ?? oldest, oldest)
+            summary.newest = max(summary.newest ?? newest, newest)
+            byName[name] = summary
+        }
+        let select = try db.prepare("""
+            SELECT table_id, descriptor_id, count(*), sum(length(payload) + length(CAST(record_id AS BLOB))),
+                   min(received_at), max(received_at)
+            FROM rows GROUP BY table_id, descriptor_id
+            """)
+        while try select.step() == .row {
+            guard let name = names[select.int64(0)] else { continue }
+            add(name, rows: Int(select.int64(2)), bytes: select.int64(3), oldest: select.int64(4), newest: select.int64(5))
+            descriptorsByTable[name, default: []].insert(select.int64(1))
+        }
+        for record in try unappliedJournalRecords() {
+            for row in record.rows {
+                guard let name = names[row.tableID] else { continue }
+                add(name, rows: 1, bytes: Int64(row.payload.count + row.recordID.utf8.count),
+                    oldest: row.receivedAt, newest: row.receivedAt)
+                descriptorsByTable[name, default: []].insert(row.descriptorID)
+            }
         }
         return byName.values.map { summary in
             var summary = summary
