@@ -7,7 +7,7 @@ import GRPCTransport
 public struct ZerobusError: Error, Sendable, CustomStringConvertible, Equatable {
     public enum Code: Sendable, Hashable {
         /// The server ended the RPC with this gRPC status code.
-        case grpcStatus(Int)
+        case grpcStatus(GRPCStatus.Code)
         /// TCP, DNS, proxy, TLS or HTTP/2 failure.
         case transport
         /// OAuth token could not be obtained (network or 5xx: retryable; 4xx/bad JSON: not).
@@ -37,26 +37,52 @@ public struct ZerobusError: Error, Sendable, CustomStringConvertible, Equatable 
         self.retryableOverride = retryable
     }
 
-    /// gRPC codes after which retrying cannot help (ZEROBUS_PROTOCOL.md §4).
-    public static let nonRetryableGRPCCodes: Set<Int> = [3, 5, 7, 11, 12, 16]
+    /// What a gRPC status means to a Zerobus client (ZEROBUS_PROTOCOL.md §4). The one place
+    /// that classifies codes: retry, auth and data-error decisions all read it.
+    public enum StatusClass: Sendable, Hashable {
+        /// Transient (UNAVAILABLE, INTERNAL, RESOURCE_EXHAUSTED, …): reconnect and resend.
+        case transient
+        /// UNAUTHENTICATED or PERMISSION_DENIED: the token may be stale; mint a new one once.
+        case authRejected
+        /// INVALID_ARGUMENT or OUT_OF_RANGE: the server refuses the records themselves, so
+        /// resending them cannot help (a caller isolates and sets aside the bad ones).
+        case dataRejected
+        /// NOT_FOUND or UNIMPLEMENTED: the table or the method is wrong; retrying cannot help.
+        case misconfigured
+    }
+
+    public static func classify(_ status: GRPCStatus.Code) -> StatusClass {
+        switch status {
+        case .unauthenticated, .permissionDenied: .authRejected
+        case .invalidArgument, .outOfRange: .dataRejected
+        case .notFound, .unimplemented: .misconfigured
+        default: .transient
+        }
+    }
+
+    /// The class of a gRPC failure; nil for client-side errors.
+    public var statusClass: StatusClass? {
+        if case .grpcStatus(let status) = code { Self.classify(status) } else { nil }
+    }
 
     public var isRetryable: Bool {
         if let retryableOverride { return retryableOverride }
         switch code {
-        case .grpcStatus(let status): return !Self.nonRetryableGRPCCodes.contains(status)
+        case .grpcStatus: return statusClass == .transient
         case .transport, .ackTimeout, .createTimeout, .unexpectedResponse, .tokenFetch: return true
         case .invalidArgument, .streamClosed, .flushTimeout: return false
         }
     }
 
     /// UNAUTHENTICATED or PERMISSION_DENIED: the token may be stale and is re-minted once.
-    public var isAuthRejection: Bool {
-        code == .grpcStatus(16) || code == .grpcStatus(7)
-    }
+    public var isAuthRejection: Bool { statusClass == .authRejected }
+
+    /// INVALID_ARGUMENT or OUT_OF_RANGE: the records of the failed request were refused.
+    public var isDataRejection: Bool { statusClass == .dataRejected }
 
     public var description: String {
         switch code {
-        case .grpcStatus(let status): return "\(GRPCCodeName.name(of: status)) (\(status)): \(message)"
+        case .grpcStatus(let status): return "\(status): \(message)"
         default: return message
         }
     }
@@ -69,19 +95,5 @@ public struct ZerobusError: Error, Sendable, CustomStringConvertible, Equatable 
         // A certificate that does not verify will not verify on the next attempt either,
         // but an operator may fix the trust store while we wait: keep retrying (with backoff).
         ZerobusError(.transport, error.description)
-    }
-}
-
-/// Canonical gRPC status code names, for messages people read.
-enum GRPCCodeName {
-    static let names = [
-        "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
-        "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
-        "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
-        "UNAUTHENTICATED",
-    ]
-
-    static func name(of code: Int) -> String {
-        names.indices.contains(code) ? names[code] : "CODE_\(code)"
     }
 }

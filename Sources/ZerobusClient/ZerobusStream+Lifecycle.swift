@@ -119,7 +119,7 @@ extension ZerobusStream {
             }
         case .finished(let status, _):
             let error = status.isOK
-                ? ZerobusError(.grpcStatus(0), "server ended the stream")
+                ? ZerobusError(.grpcStatus(.ok), "server ended the stream")
                 : ZerobusError.from(status)
             if !current.created {
                 resumeOpenWaiter(with: .failure(error))

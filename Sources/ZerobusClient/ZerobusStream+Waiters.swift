@@ -63,7 +63,7 @@ extension ZerobusStream {
         }
         if phase == .paused, let deadline = pauseDeadline, now >= deadline {
             pauseDeadline = nil
-            fail(ZerobusError(.grpcStatus(14), "stream rotation: the server's close deadline passed with requests unacked"))
+            fail(ZerobusError(.grpcStatus(.unavailable), "stream rotation: the server's close deadline passed with requests unacked"))
         }
         if let waiter = closeWaiter, now >= waiter.deadline {
             resumeCloseWaiter()

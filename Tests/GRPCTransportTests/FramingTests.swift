@@ -56,7 +56,7 @@ import Testing
         #expect(throws: GRPCFramingError.compressedMessage) {
             try [UInt8]([1, 0, 0, 0, 1, 42]).withUnsafeBytes { try deframer.process($0) { _ in } }
         }
-        #expect(GRPCFramingError.compressedMessage.status.code == GRPCStatus.Code.internal)
+        #expect(GRPCFramingError.compressedMessage.status.code == .internal)
     }
 
     @Test func deframer_rejectsUnknownFlag() {
@@ -71,6 +71,6 @@ import Testing
         #expect(throws: GRPCFramingError.messageTooLarge(length: 1001, limit: 1000)) {
             try [UInt8]([0, 0, 0, 0x03, 0xE9]).withUnsafeBytes { try deframer.process($0) { _ in } }
         }
-        #expect(GRPCFramingError.messageTooLarge(length: 1001, limit: 1000).status.code == GRPCStatus.Code.resourceExhausted)
+        #expect(GRPCFramingError.messageTooLarge(length: 1001, limit: 1000).status.code == .resourceExhausted)
     }
 }

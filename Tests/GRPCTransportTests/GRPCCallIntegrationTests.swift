@@ -96,7 +96,7 @@ extension Integration {
             try await FixtureServer.with("grpc_echo_server.py") { server in
                 let connection = try await HTTP2Connection.connect(to: try server.tlsEndpoint(), options: try server.tlsOptions())
                 let outcome = try await connection.exchange(path: "/test.Echo/NoSuchMethod", messages: [[1]])
-                #expect(outcome.status.code == GRPCStatus.Code.unimplemented)
+                #expect(outcome.status.code == .unimplemented)
                 #expect(outcome.headerEvents == 0)
                 #expect(outcome.messages.isEmpty && outcome.finishedEvents == 1)
                 #expect(outcome.trailers.first(named: "grpc-status") == "12")
@@ -114,7 +114,7 @@ extension Integration {
                 let reason = "bad thing: 100% ✓ done"
                 let outcome = try await connection.exchange(path: "/test.Echo/Abort", metadata: [HeaderField("x-abort-code", "9")],
                                                             messages: [Array(reason.utf8)])
-                #expect(outcome.status == GRPCStatus(code: GRPCStatus.Code.failedPrecondition, message: reason))
+                #expect(outcome.status == GRPCStatus(code: .failedPrecondition, message: reason))
                 #expect(outcome.finishedEvents == 1)
                 await connection.close()
             }
@@ -141,7 +141,7 @@ extension Integration {
                 }
             }
             #expect(sawEcho)
-            #expect(finalStatus?.code == GRPCStatus.Code.unavailable)
+            #expect(finalStatus?.code == .unavailable)
             #expect(finalStatus?.message.contains("lost") == true)
             #expect(connection.isClosed)
             let error = await transportError { () throws(TransportError) in try connection.startCall(path: "/test.Echo/Bidi", metadata: []) }
@@ -162,7 +162,7 @@ extension Integration {
             server.kill()
             do {
                 let outcome = try await connection.exchange(path: "/test.Echo/Bidi", messages: [[1]])
-                #expect(outcome.status.code == GRPCStatus.Code.unavailable)
+                #expect(outcome.status.code == .unavailable)
             } catch let error as TransportError {
                 #expect(error.kind == .closed)
             }
@@ -198,7 +198,7 @@ extension Integration {
                     if case .message = event { await connection.close() }
                     if case .finished(let status, _) = event { finalStatus = status }
                 }
-                #expect(finalStatus?.code == GRPCStatus.Code.cancelled)
+                #expect(finalStatus?.code == .cancelled)
                 #expect(connection.isClosed)
                 await connection.close()  // idempotent
                 let error = await transportError { () throws(TransportError) in try connection.startCall(path: "/test.Echo/Bidi", metadata: []) }

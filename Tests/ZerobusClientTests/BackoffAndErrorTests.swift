@@ -41,12 +41,25 @@ import Testing
 @Suite struct ErrorClassificationTests {
     @Test(arguments: [3, 5, 7, 11, 12, 16])
     func nonRetryableStatuses(code: Int) {
-        #expect(!ZerobusError(.grpcStatus(code), "x").isRetryable)
+        #expect(!ZerobusError(.grpcStatus(.init(rawValue: code)), "x").isRetryable)
     }
 
-    @Test(arguments: [0, 1, 2, 4, 6, 8, 9, 10, 13, 14, 15])
+    @Test(arguments: [0, 1, 2, 4, 6, 8, 9, 10, 13, 14, 15, 99])
     func retryableStatuses(code: Int) {
-        #expect(ZerobusError(.grpcStatus(code), "x").isRetryable)
+        #expect(ZerobusError(.grpcStatus(.init(rawValue: code)), "x").isRetryable)
+    }
+
+    @Test func oneClassifierDecidesAuthDataAndConfigurationFailures() {
+        #expect(ZerobusError.classify(.unauthenticated) == .authRejected)
+        #expect(ZerobusError.classify(.permissionDenied) == .authRejected)
+        #expect(ZerobusError.classify(.invalidArgument) == .dataRejected)
+        #expect(ZerobusError.classify(.outOfRange) == .dataRejected)
+        #expect(ZerobusError.classify(.notFound) == .misconfigured)
+        #expect(ZerobusError.classify(.unimplemented) == .misconfigured)
+        #expect(ZerobusError.classify(.unavailable) == .transient)
+        #expect(ZerobusError(.grpcStatus(.outOfRange), "x").isDataRejection)
+        #expect(!ZerobusError(.grpcStatus(.unavailable), "x").isDataRejection)
+        #expect(ZerobusError(.transport, "x").statusClass == nil)
     }
 
     @Test func clientSideClasses() {
@@ -58,12 +71,12 @@ import Testing
     }
 
     @Test func authRejectionsAreRecognised() {
-        #expect(ZerobusError(.grpcStatus(16), "x").isAuthRejection)
-        #expect(ZerobusError(.grpcStatus(7), "x").isAuthRejection)
-        #expect(!ZerobusError(.grpcStatus(14), "x").isAuthRejection)
+        #expect(ZerobusError(.grpcStatus(.unauthenticated), "x").isAuthRejection)
+        #expect(ZerobusError(.grpcStatus(.permissionDenied), "x").isAuthRejection)
+        #expect(!ZerobusError(.grpcStatus(.unavailable), "x").isAuthRejection)
     }
 
     @Test func descriptionNamesTheStatus() {
-        #expect(ZerobusError(.grpcStatus(14), "server going away").description == "UNAVAILABLE (14): server going away")
+        #expect(ZerobusError(.grpcStatus(.unavailable), "server going away").description == "UNAVAILABLE (14): server going away")
     }
 }

@@ -108,7 +108,7 @@ import ZerobusClient
         let emulator = try Emulator(["--fault", "fail_create_with_status=5"])
         defer { emulator.stop() }
         let error = await #expect(throws: ZerobusError.self) { _ = try await openStream(emulator) }
-        #expect(error?.code == .grpcStatus(5))
+        #expect(error?.code == .grpcStatus(.notFound))
         #expect(error?.isRetryable == false)
         let stats = try await emulator.stats()
         #expect(stats["opens"] as? Int == 1)
@@ -126,7 +126,7 @@ import ZerobusClient
             thrown = error
         }
         let error = try #require(thrown as? ZerobusError)
-        #expect(error.code == .grpcStatus(3))
+        #expect(error.code == .grpcStatus(.invalidArgument))
         #expect(await stream.failure == error)
 
         // Acked plus unacked is everything that was ingested, with nothing duplicated.
@@ -150,7 +150,7 @@ import ZerobusClient
         try await emulator.setFaults(["fail_create_with_status": 14, "unavailable_after_records": 1])
         try await stream.ingest(TestRows.row(1))
         await #expect(throws: ZerobusError.self) { try await stream.flush() }
-        #expect(await stream.failure?.code == .grpcStatus(14))
+        #expect(await stream.failure?.code == .grpcStatus(.unavailable))
         #expect(await stream.unackedBatches() == [[TestRows.row(1)]])
         let stats = try await emulator.stats()
         #expect(stats["opens"] as? Int == 4)  // the first RPC plus three failed reopen attempts

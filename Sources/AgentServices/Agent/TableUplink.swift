@@ -338,7 +338,7 @@ actor TableUplink {
     }
 
     static func isDataError(_ error: ZerobusError) -> Bool {
-        error.code == .grpcStatus(3) || error.code == .grpcStatus(11)
+        error.isDataRejection
     }
 
     private func recordFailure(_ error: ZerobusError, lane: Int) {

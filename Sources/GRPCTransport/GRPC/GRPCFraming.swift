@@ -31,11 +31,11 @@ enum GRPCFramingError: Error, Equatable {
     var status: GRPCStatus {
         switch self {
         case .compressedMessage:
-            GRPCStatus(code: GRPCStatus.Code.internal, message: "received a compressed message, but no compression was negotiated")
+            GRPCStatus(code: .internal, message: "received a compressed message, but no compression was negotiated")
         case .invalidFlag(let flag):
-            GRPCStatus(code: GRPCStatus.Code.internal, message: "invalid gRPC message flag \(flag)")
+            GRPCStatus(code: .internal, message: "invalid gRPC message flag \(flag)")
         case .messageTooLarge(let length, let limit):
-            GRPCStatus(code: GRPCStatus.Code.resourceExhausted, message: "received message of \(length) bytes, larger than the limit of \(limit)")
+            GRPCStatus(code: .resourceExhausted, message: "received message of \(length) bytes, larger than the limit of \(limit)")
         }
     }
 }

@@ -17,7 +17,7 @@ enum GRPCStatusResolver {
             let code = Int(httpStatus) ?? 0
             return GRPCStatus(code: grpcCode(forHTTPStatus: code), message: "HTTP status \(httpStatus) without grpc-status")
         }
-        return GRPCStatus(code: GRPCStatus.Code.internal, message: "the server closed the stream without sending grpc-status")
+        return GRPCStatus(code: .internal, message: "the server closed the stream without sending grpc-status")
     }
 
     /// The status carried by a header block, if it has `grpc-status`.
@@ -25,9 +25,9 @@ enum GRPCStatusResolver {
         guard let text = block.first(named: "grpc-status") else { return nil }
         let message = block.first(named: "grpc-message").map(percentDecoded) ?? ""
         guard let code = Int(text), code >= 0 else {
-            return GRPCStatus(code: GRPCStatus.Code.unknown, message: "invalid grpc-status '\(text)'; \(message)")
+            return GRPCStatus(code: .unknown, message: "invalid grpc-status '\(text)'; \(message)")
         }
-        return GRPCStatus(code: code, message: message)
+        return GRPCStatus(code: GRPCStatus.Code(rawValue: code), message: message)
     }
 
     /// Decodes `%XX` escapes (grpc-message is percent-encoded UTF-8); malformed escapes stay as they are.
@@ -59,24 +59,24 @@ enum GRPCStatusResolver {
         }
     }
 
-    static func grpcCode(forHTTPStatus status: Int) -> Int {
+    static func grpcCode(forHTTPStatus status: Int) -> GRPCStatus.Code {
         switch status {
-        case 400: GRPCStatus.Code.internal
-        case 401: GRPCStatus.Code.unauthenticated
-        case 403: GRPCStatus.Code.permissionDenied
-        case 404: GRPCStatus.Code.unimplemented
-        case 429, 502, 503, 504: GRPCStatus.Code.unavailable
-        default: GRPCStatus.Code.unknown
+        case 400: .internal
+        case 401: .unauthenticated
+        case 403: .permissionDenied
+        case 404: .unimplemented
+        case 429, 502, 503, 504: .unavailable
+        default: .unknown
         }
     }
 
-    static func grpcCode(forHTTP2Error code: UInt32) -> Int {
+    static func grpcCode(forHTTP2Error code: UInt32) -> GRPCStatus.Code {
         switch code {
-        case 0x7: GRPCStatus.Code.unavailable  // REFUSED_STREAM: not processed, safe to retry
-        case 0x8: GRPCStatus.Code.cancelled  // CANCEL
-        case 0xB: GRPCStatus.Code.resourceExhausted  // ENHANCE_YOUR_CALM
-        case 0xC: GRPCStatus.Code.permissionDenied  // INADEQUATE_SECURITY
-        default: GRPCStatus.Code.internal
+        case 0x7: .unavailable  // REFUSED_STREAM: not processed, safe to retry
+        case 0x8: .cancelled  // CANCEL
+        case 0xB: .resourceExhausted  // ENHANCE_YOUR_CALM
+        case 0xC: .permissionDenied  // INADEQUATE_SECURITY
+        default: .internal
         }
     }
 

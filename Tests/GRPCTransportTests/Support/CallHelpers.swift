@@ -6,7 +6,7 @@ struct CallOutcome {
     var responseHeaders: [HeaderField]?
     var headerEvents = 0
     var messages: [[UInt8]] = []
-    var status = GRPCStatus(code: -1)
+    var status = GRPCStatus(code: .init(rawValue: -1))
     var trailers: [HeaderField] = []
     var finishedEvents = 0
 }
