@@ -10,6 +10,11 @@ public struct ZerobusError: Error, Sendable, CustomStringConvertible, Equatable 
         case grpcStatus(GRPCStatus.Code)
         /// TCP, DNS, proxy, TLS or HTTP/2 failure.
         case transport
+        /// The server's TLS certificate did not verify: not signed by a trusted CA, another host
+        /// name, expired, or not yet valid (a gateway clock far behind). Not retried by the
+        /// stream: it is configuration (the CA bundle, the endpoint's name) or the clock, and a
+        /// caller that retries forever would otherwise never learn of it.
+        case untrustedCertificate
         /// OAuth token could not be obtained (network or 5xx: retryable; 4xx/bad JSON: not).
         case tokenFetch
         /// No acknowledgement arrived within the lack-of-ack timeout.
@@ -70,7 +75,7 @@ public struct ZerobusError: Error, Sendable, CustomStringConvertible, Equatable 
         switch code {
         case .grpcStatus: return statusClass == .transient
         case .transport, .ackTimeout, .createTimeout, .unexpectedResponse, .tokenFetch: return true
-        case .invalidArgument, .streamClosed, .flushTimeout: return false
+        case .invalidArgument, .streamClosed, .flushTimeout, .untrustedCertificate: return false
         }
     }
 
@@ -83,6 +88,7 @@ public struct ZerobusError: Error, Sendable, CustomStringConvertible, Equatable 
     public var description: String {
         switch code {
         case .grpcStatus(let status): return "\(status): \(message)"
+        case .untrustedCertificate: return "server certificate not trusted: \(message)"
         default: return message
         }
     }
@@ -92,8 +98,8 @@ public struct ZerobusError: Error, Sendable, CustomStringConvertible, Equatable 
     }
 
     static func from(_ error: TransportError) -> ZerobusError {
-        // A certificate that does not verify will not verify on the next attempt either,
-        // but an operator may fix the trust store while we wait: keep retrying (with backoff).
-        ZerobusError(.transport, error.description)
+        error.kind == .certificateVerification
+            ? ZerobusError(.untrustedCertificate, error.message)
+            : ZerobusError(.transport, error.description)
     }
 }

@@ -100,16 +100,19 @@ import ZerobusClient
         defer { other.stop() }
         var transport = emulator.transport
         transport.extraCAFile = other.caFile
+        // Even a caller that recovers forever learns of it at once: it is configuration (or
+        // the clock), which no retry inside the stream can fix.
         var configuration = StreamConfiguration()
-        configuration.recovery = RecoveryPolicy(enabled: false)
+        configuration.recovery = .forever(backoff: BackoffPolicy(initial: .milliseconds(50), maximum: .milliseconds(100)))
         let client = try ZerobusClient(endpoint: emulator.tlsURL, transport: transport)
         let error = await #expect(throws: ZerobusError.self) {
             _ = try await client.createStream(
                 table: TestRows.table, format: TestRows.format, headers: BearerTokenProvider(token: "t"),
                 configuration: configuration)
         }
-        #expect(error?.code == .transport)
-        #expect(error?.description.lowercased().contains("certificate") == true)
+        #expect(error?.code == .untrustedCertificate)
+        #expect(error?.isRetryable == false)
+        #expect(error?.description.hasPrefix("server certificate not trusted: ") == true, "\(String(describing: error))")
         let stats = try await emulator.stats()
         #expect(stats["opens"] as? Int == 0)
     }

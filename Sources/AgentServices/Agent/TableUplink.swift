@@ -114,8 +114,10 @@ actor TableUplink {
             } catch let error as ZerobusError {
                 failures += 1
                 recordFailure(error, lane: lane)
-                // Credentials that were refused even after a fresh token: slow down harder.
-                let attempt = error.isAuthRejection ? failures + 2 : failures - 1
+                // Credentials refused even after a fresh token, or a certificate we do not trust:
+                // an operator has to act, so slow down harder, but keep trying (they may have).
+                let slow = error.isAuthRejection || error.code == .untrustedCertificate
+                let attempt = slow ? failures + 2 : failures - 1
                 try? await Task.sleep(for: backoff.delay(attempt: attempt))
             } catch {
                 failures += 1
@@ -344,6 +346,12 @@ actor TableUplink {
     private func recordFailure(_ error: ZerobusError, lane: Int) {
         status.lastError = error.description
         status.failures += 1
+        if error.code == .untrustedCertificate {
+            logger.error("the Zerobus server's certificate is not trusted: check zerobus.ca_file, the endpoint's host name and the system clock; retrying", metadata: [
+                "table": "\(table.name)", "error": "\(error)",
+            ])
+            return
+        }
         logger.warning("uplink failed, retrying", metadata: ["table": "\(table.name)", "lane": "\(lane)", "error": "\(error)"])
     }
 
