@@ -80,6 +80,20 @@ def status_kib(pid: int, key: str) -> int:
     return 0
 
 
+def context_switches(pid: int) -> int:
+    """Voluntary + involuntary context switches of every thread of a process (each is a wakeup)."""
+    total = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/status") as f:
+                for line in f:
+                    if line.startswith(("voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:")):
+                        total += int(line.split()[1])
+        except OSError:
+            pass  # a thread that ended meanwhile
+    return total
+
+
 class RSSSampler:
     """Samples VmRSS of a process every `interval` s in a thread; `marks` label moments."""
 
@@ -321,7 +335,7 @@ class Bench:
             self.work / "agent.toml", data_dir=self.work / "agent-data", broker=self.broker, emulator=self.emulator,
             gateway_id="gw-bench", tables=[TableSpec(TABLE, ["sensors/+/+"], columns=COLUMNS)],
             # info: lifecycle lines only (none per message); Agent.start waits for "MQTT subscribed".
-            sections={"agent": {"log_level": "info"}, "buffer": {"max_bytes": "2GiB"},
+            sections={"agent": {"log_level": "info"}, "buffer": {"max_bytes": "2GiB"}, "health": {"interval_s": 10},
                       "retry": {"initial_backoff_ms": 200, "max_backoff_ms": 1000}})
         # The environment the systemd unit gives the agent (MALLOC_ARENA_MAX=2: fewer glibc arenas).
         agent = Agent(config, self.work / "agent.log", env={"MALLOC_ARENA_MAX": "2"}).start()
@@ -333,6 +347,7 @@ class Bench:
             idle_kib = sampler.now_kib()
             log(f"agent (release, pid {pid}) up; idle RSS {idle_kib / 1024:.1f} MiB")
             result = {"idle_rss_kib": idle_kib}
+            result["idle"] = self.measure_idle(pid, args.idle_seconds)
             result["max"] = self.measure_max_rate("agent", pid, args.readings, sampler)
             result["paced"] = self.measure_paced("agent", pid, args.paced_rate, args.paced_seconds, sampler)
             result["backlog"] = self.measure_backlog(agent, pid, args.backlog, sampler)
@@ -345,6 +360,20 @@ class Bench:
             forget_session(self.broker, "zerobus-edge-gw-bench")
             if not agent.log_path.exists() or "error" in agent.log_tail(5).lower():
                 log("agent log tail:\n" + agent.log_tail(10))
+
+    def measure_idle(self, pid: int, seconds: float) -> dict:
+        """An idle gateway: broker connected, cloud up, no readings. What does the agent cost?
+        Health is written every 10 s here, the default."""
+        log(f"agent idle for {seconds:g} s (broker and cloud connected, no readings)")
+        cpu0, switches0, began = cpu_seconds(pid), context_switches(pid), time.monotonic()
+        time.sleep(seconds)  # the measurement interval itself, not a synchronisation
+        elapsed = time.monotonic() - began
+        threads = len(os.listdir(f"/proc/{pid}/task"))
+        result = {"seconds": elapsed, "cpu_s_per_min": (cpu_seconds(pid) - cpu0) / elapsed * 60,
+                  "switches_per_s": (context_switches(pid) - switches0) / elapsed, "threads": threads}
+        log(f"  idle: {result['cpu_s_per_min']:.3f} CPU-s/min, {result['switches_per_s']:.0f} context switches/s "
+            f"across {threads} threads")
+        return result
 
     def measure_backlog(self, agent: Agent, pid: int, total: int, sampler: RSSSampler) -> dict:
         log(f"agent backlog: emulator stopped, {total} readings published at full speed")
@@ -505,6 +534,13 @@ def report(results: dict, args, binary: Path) -> None:
                  if drain else "", "≥ 50,000/s", mark(drain and drain >= 50_000)))
     rows.append(("  intake with the cloud down", fmt_rate(a_backlog.get("intake_rate")), "", "", ""))
 
+    idle = agent.get("idle")
+    if idle:
+        rows.append((f"idle for {idle['seconds']:.0f} s: CPU-s per minute", f"{idle['cpu_s_per_min']:.3f}",
+                     f"{idle['threads']} threads", "≤ 0.1 (issue core)", mark(idle["cpu_s_per_min"] <= 0.1)))
+        rows.append(("  idle context switches per second", f"{idle['switches_per_s']:.0f}", "all threads",
+                     "≤ 5 (issue core)", mark(idle["switches_per_s"] <= 5)))
+
     size, stripped, static = binary_sizes(binary)
     rows.append(("release binary (the one benchmarked)", f"{size / MiB:.1f} MiB",
                  (f"stripped {stripped / MiB:.1f} MiB" if stripped else "")
@@ -540,6 +576,7 @@ def main():
     parser.add_argument("--paced-rate", type=float, default=10_000, help="paced load, readings/s (default 10000)")
     parser.add_argument("--paced-seconds", type=float, help="paced run length (default 30, quick 10)")
     parser.add_argument("--backlog", type=int, help="backlog rows (default 1,000,000, quick 200,000)")
+    parser.add_argument("--idle-seconds", type=float, help="idle measurement (default 300, quick 30)")
     parser.add_argument("--publishers", type=int, default=4, help="mosquitto_pub processes (default 4)")
     parser.add_argument("--binary", type=Path, default=Path(os.environ.get("ZEROBUS_EDGE_BIN", BINARY)))
     parser.add_argument("--static-binary", type=Path, help="also report the size of this static-stdlib build")
@@ -551,6 +588,7 @@ def main():
     args.readings = args.readings or (100_000 if args.quick else 400_000)
     args.paced_seconds = args.paced_seconds or (10 if args.quick else 30)
     args.backlog = args.backlog or (200_000 if args.quick else 1_000_000)
+    args.idle_seconds = args.idle_seconds or (30 if args.quick else 300)
     if not args.binary.exists():
         raise SystemExit(f"{args.binary} is missing: swift build -c release --product zerobus-edge")
     if shutil.which("mosquitto_pub") is None or shutil.which("mosquitto_sub") is None:
