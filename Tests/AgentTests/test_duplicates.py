@@ -26,6 +26,17 @@ def duplicates(rows: list[dict], total: int) -> int:
     return len(rows) - total
 
 
+def delivered(stack, agent, ids: list[str], what: str) -> tuple[int, int]:
+    """Waits until every reading arrived (each duplicate under its one record_id); returns
+    (duplicates, resent_total)."""
+    wait_for(lambda: len({r["reading_id"] for r in reading_rows(stack.emulator)}) >= len(ids), 120, what,
+             stack.diagnostics)
+    rows = reading_rows(stack.emulator)
+    assert_complete(rows, ids, exactly_once=False)
+    found = duplicates(rows, len(ids))
+    return found, settled_resent(stack, agent, found)
+
+
 def resent_total(agent) -> int:
     health = agent.health()
     return health["tables"][0]["resent_total"] if health and health["tables"] else 0
@@ -58,12 +69,7 @@ def test_kill9_mid_burst_repeats_at_most_the_inflight_window(stack):
     restarted = stack.agent().start()
     thread.join(60)
     assert len(ids) == total
-    wait_for(lambda: len({r["reading_id"] for r in reading_rows(stack.emulator)}) >= total, 120,
-             "every reading acked after the restart", stack.diagnostics)
-    rows = reading_rows(stack.emulator)
-    assert_complete(rows, ids, exactly_once=False)
-    found = duplicates(rows, total)
-    resent = settled_resent(stack, restarted, found)
+    found, resent = delivered(stack, restarted, ids, "every reading acked after the restart")
     print(f"\nkill -9 after {killed_at} of {total} acked: {found} duplicates, resent_total {resent}, bound {BOUND}")
     assert found <= resent <= BOUND
     assert restarted.stop() == 0
@@ -78,13 +84,8 @@ def test_a_cloud_reconnect_with_lost_acks_repeats_only_what_was_unacked(stack):
     stack.emulator.set_faults(max_ack_lag=8, lose_acks_after_records=5000)
     total = 20_000
     ids = publisher.publish(total, rate=4000)
-    wait_for(lambda: len({r["reading_id"] for r in reading_rows(stack.emulator)}) >= total, 120,
-             "every reading acked", stack.diagnostics)
-    rows = reading_rows(stack.emulator)
-    assert_complete(rows, ids, exactly_once=False)
+    found, resent = delivered(stack, agent, ids, "every reading acked")
     lost = stack.emulator.stats()["acks_lost"]
-    found = duplicates(rows, total)
-    resent = settled_resent(stack, agent, found)
     print(f"\ncloud reconnect with {lost} request acks lost: {found} duplicates, resent_total {resent}, bound {BOUND}")
     assert lost >= 1, "the fault did not fire: the test would not test anything"
     assert 0 < found <= resent <= BOUND
@@ -111,14 +112,7 @@ def test_a_broker_restart_mid_delivery_repeats_nothing(work, request):
     publisher.close()
     stack.broker.restart()
     agent.process.send_signal(signal.SIGCONT)
-    ids = before + burst
-    total = len(ids)
-    wait_for(lambda: len({r["reading_id"] for r in reading_rows(stack.emulator)}) >= total, 120,
-             "every reading acked after the broker restart", stack.diagnostics)
-    rows = reading_rows(stack.emulator)
-    assert_complete(rows, ids, exactly_once=False)
-    found = duplicates(rows, total)
-    resent = settled_resent(stack, agent, found)
+    found, resent = delivered(stack, agent, before + burst, "every reading acked after the broker restart")
     recognised = agent.log_tail(2000).count("message redelivered by the broker is already buffered")
     print(f"\nbroker restart mid-delivery: {recognised} redeliveries recognised, {found} duplicates, "
           f"resent_total {resent}")
