@@ -53,10 +53,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // The agent's pure core: TOML + configuration, topic routing, JSON mapping to rows.
+        // TOML 1.0 documents → values with their line and column (for errors that name the line).
+        .target(name: "TOML", swiftSettings: strict),
+        // The agent's pure core: configuration, topic routing, payload mapping to rows, health model.
         .target(
             name: "AgentCore",
-            dependencies: ["DynamicProtobuf"],
+            dependencies: ["TOML", "DynamicProtobuf"],
             swiftSettings: strict
         ),
         // SQLite wrapper (the only target importing CSQLite).
@@ -99,10 +101,11 @@ let package = Package(
         .testTarget(name: "GRPCTransportTests", dependencies: ["GRPCTransport"], swiftSettings: strict),
         .testTarget(name: "DynamicProtobufTests", dependencies: ["DynamicProtobuf"], swiftSettings: strict),
         .testTarget(name: "ZerobusClientTests", dependencies: ["ZerobusClient"], swiftSettings: strict),
-        .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore"], swiftSettings: strict),
+        .testTarget(name: "TOMLTests", dependencies: ["TOML"], swiftSettings: strict),
+        .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore", "TOML"], swiftSettings: strict),
         .testTarget(name: "ReadingRingTests", dependencies: ["ReadingRing", "SQLite"], swiftSettings: strict),
         .testTarget(
-            name: "AgentServicesTests", dependencies: ["AgentServices", "AgentCore", "DynamicProtobuf"], swiftSettings: strict),
+            name: "AgentServicesTests", dependencies: ["AgentServices", "AgentCore", "TOML", "DynamicProtobuf"], swiftSettings: strict),
         .testTarget(name: "MosquittoTests", dependencies: ["Mosquitto", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "ZerobusIntegrationTests",

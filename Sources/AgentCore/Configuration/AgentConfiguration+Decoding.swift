@@ -1,3 +1,4 @@
+import TOML
 extension AgentConfiguration {
     public static let defaultPath = "/etc/zerobus-edge/agent.toml"
 

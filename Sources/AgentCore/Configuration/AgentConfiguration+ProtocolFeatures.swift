@@ -1,3 +1,4 @@
+import TOML
 extension AgentConfiguration {
     /// Rejects what only MQTT v5 provides when `mqtt.protocol` is "v3.1.1": shared subscriptions
     /// (a 3.1.1 broker takes `$share/…` as an ordinary topic, or not at all) and `mqtt.*` column

@@ -1,3 +1,4 @@
+import TOML
 import DynamicProtobuf
 
 extension ColumnMapping {

@@ -1,3 +1,4 @@
+import TOML
 /// Collects configuration errors while decoding continues, so one run reports every problem.
 /// Lives only for one decode on one thread.
 final class ConfigDiagnostics {

@@ -1,3 +1,4 @@
+import TOML
 /// Reads the keys of one TOML table (a section, a `[[table]]` element, a column) with type checks,
 /// `${VAR}` interpolation and defaults, reporting problems to the shared diagnostics instead of
 /// stopping. `finish()` then reports every key nobody asked for as unknown.

@@ -1,3 +1,4 @@
+import TOML
 @testable import AgentCore
 
 /// Builds `TOMLTable` values the way the TOML parser would produce them for a file written line by

@@ -1,4 +1,4 @@
-import AgentCore
+import TOML
 import Testing
 
 @Suite("TOML tables, keys and positions")

@@ -1,4 +1,4 @@
-import AgentCore
+import TOML
 import Testing
 
 /// One step of a path into a parsed document: a key, or an index into an array.

@@ -1,4 +1,4 @@
-import AgentCore
+import TOML
 import Testing
 
 /// The example configuration of SPEC.md §3, copied verbatim.

@@ -1,4 +1,4 @@
-import AgentCore
+import TOML
 import Testing
 
 /// A valid document and the value expected at a dotted-path of plain keys and indices.

@@ -1,4 +1,4 @@
-import AgentCore
+import TOML
 import Testing
 
 /// An invalid document, where its error must be reported, and a phrase the message must contain.
