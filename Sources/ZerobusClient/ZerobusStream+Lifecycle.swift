@@ -3,9 +3,8 @@ import Logging
 
 /// Opening RPCs, reacting to server events, recovery and timers.
 extension ZerobusStream {
-    /// Opens the first RPC (with the recovery policy's retries) and starts the timers.
+    /// Opens the first RPC (with the recovery policy's retries).
     func start() async throws {
-        startTicking()
         do {
             try await connectWithRetries(authAlreadyRetried: false)
         } catch {
@@ -71,6 +70,7 @@ extension ZerobusStream {
         generation += 1
         let current = generation
         rpc = RPC(call: call, generation: current, createDeadline: clock.now + configuration.createTimeout)
+        ensureTicking()
         Task { [weak self] in
             for await event in call.events {
                 guard let self else { call.cancel(); return }
@@ -155,6 +155,7 @@ extension ZerobusStream {
         let wait = configuration.maxPauseOnCloseSignal.map { min($0, duration) } ?? duration
         phase = .paused
         pauseDeadline = clock.now + wait
+        ensureTicking()
         logger.info("server asked to rotate the stream", metadata: ["table": "\(tableName)"])
         if wait <= .zero || !ledger.hasUnacked { rotate() }
     }

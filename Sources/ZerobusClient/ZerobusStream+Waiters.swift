@@ -42,15 +42,41 @@ extension ZerobusStream {
         return min(max(shortest / 10, .milliseconds(10)), .milliseconds(250))
     }
 
-    func startTicking() {
+    /// Whether any deadline is running: a create awaiting its response, requests awaiting acks,
+    /// a rotation's close deadline, or a waiter's timeout.
+    private var hasPendingDeadline: Bool {
+        if let current = rpc, !current.created { return true }
+        if phase == .open && ledger.hasUnacked { return true }
+        if phase == .paused && pauseDeadline != nil { return true }
+        return closeWaiter != nil || !offsetWaiters.isEmpty
+    }
+
+    /// Starts the timer when a deadline begins. It stops by itself once none is pending, so an
+    /// idle stream (everything acked, nobody waiting) causes no wakeups at all; call this
+    /// wherever a deadline can begin.
+    func ensureTicking() {
+        guard tickTask == nil, hasPendingDeadline else { return }
+        switch phase {
+        case .closed, .failed: return
+        default: break
+        }
         let interval = tickInterval
         tickTask = Task { [weak self] in
             while !Task.isCancelled {
                 do { try await Task.sleep(for: interval) } catch { return }
-                guard let self else { return }
-                await self.checkDeadlines()
+                guard let self, await self.tick() else { return }
             }
         }
+    }
+
+    /// One timer tick: enforces the deadlines, and ends the timer when none is left.
+    private func tick() -> Bool {
+        checkDeadlines()
+        guard hasPendingDeadline else {
+            tickTask = nil
+            return false
+        }
+        return true
     }
 
     func checkDeadlines() {

@@ -118,6 +118,7 @@ public actor ZerobusStream {
         let deadline = clock.now + configuration.flushTimeout
         try await withCheckedThrowingContinuation { continuation in
             offsetWaiters.append(OffsetWaiter(offset: offset, deadline: deadline, continuation: continuation))
+            ensureTicking()
         }
     }
 
@@ -144,7 +145,10 @@ public actor ZerobusStream {
             phase = .closing
             rpc.call.finishSending()
             let deadline = clock.now + configuration.closeDrainTimeout
-            await withCheckedContinuation { closeWaiter = (deadline, $0) }
+            await withCheckedContinuation {
+                closeWaiter = (deadline, $0)
+                ensureTicking()
+            }
         }
         if case .failed(let error) = phase, flushError == nil { flushError = error }
         if case .failed = phase {} else { phase = .closed }
@@ -222,6 +226,7 @@ public actor ZerobusStream {
             }
         }
         rpc.call.send(contentsOf: messages)
+        ensureTicking()  // the ack deadline of what was just sent
     }
 }
 
