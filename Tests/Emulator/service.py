@@ -205,6 +205,9 @@ class ZerobusService:
             action = self.faults.on_records(len(records))
             if action.fail is not None:
                 raise Abort(action.fail, f"injected fault: {action.fail.name} at offset {expected_offset - 1}")
+            delay = self.faults.throttle_delay(len(records))
+            if delay > 0:
+                time.sleep(delay)  # injected fault: a slow uplink, not synchronisation
             if self.faults.get("withhold_acks"):
                 continue
             pending.append((expected_offset - 1, records))
