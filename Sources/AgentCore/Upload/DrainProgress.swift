@@ -25,7 +25,7 @@ public struct DrainProgress: Sendable, Equatable {
     public mutating func record(remaining: Int, at now: ContinuousClock.Instant) {
         samples.append(Sample(at: now, remaining: remaining))
         // Keep two samples at least, so that a long health interval still yields a rate.
-        while samples.count > 2, samples[1].at.duration(to: now) >= Self.window { samples.removeFirst() }
+        while samples.count > 2, samples[0].at.duration(to: now) > Self.window { samples.removeFirst() }
     }
 
     /// 0…1: the share of `initialRows` delivered (or dropped for age) so far.
