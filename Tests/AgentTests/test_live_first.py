@@ -138,3 +138,50 @@ def test_live_readings_after_an_outage(stack, drain):
         assert latest >= backlog_done
     publisher.close()
     assert agent.stop() == 0
+
+
+def test_a_reconnect_during_the_drain_loses_nothing(stack):
+    """The cloud goes away again while a capped backlog drains: the rows buffered meanwhile join
+    the backlog, the batches in flight on both lanes are resent, and every reading arrives."""
+    options = {"drain": "live_first", "backfill_max_rows_per_s": 500}
+    stack.configure(tables=[TableSpec(READINGS, ["sensors/+/+"], options=options)])
+    agent = stack.agent().start()
+    publisher = Publisher(stack.broker)
+    arrivals = Arrivals(stack.emulator.out)
+    warm = publisher.publish(500, rate=RATE, prefix="warm")
+    wait_for(lambda: arrivals.have(warm), 30, "warm-up readings acked", stack.diagnostics)
+
+    stack.emulator.stop()
+    backlog = publisher.publish(RATE * 20, rate=RATE, prefix="backlog")  # a 20 s outage
+    wait_for(lambda: agent.status()["buffer"]["rows"] >= len(backlog), 30, "backlog buffered", stack.diagnostics)
+    stack.emulator.start()
+    first = wait_for(lambda: backlog_of(agent.status()), 30, "drain started", stack.diagnostics, interval=0.2)
+
+    live: list[str] = []
+    thread = threading.Thread(target=lambda: live.extend(publisher.publish(RATE * 12, rate=RATE, prefix="live")))
+    thread.start()
+    # The second outage begins once the drain has made progress, and lasts while the live
+    # readings keep coming (the publisher's pace, not a sleep, sets its length).
+    wait_for(lambda: (b := backlog_of(agent.status())) and b["progress"] >= 0.15, 30, "drain under way",
+             stack.diagnostics, interval=0.2)
+    stack.emulator.stop()
+    wait_for(lambda: not agent.status()["zerobus"]["connected"], 30, "link down again", stack.diagnostics,
+             interval=0.2)
+    thread.join(60)
+    assert not thread.is_alive() and len(live) == RATE * 12
+    stack.emulator.start()
+    extended = wait_for(lambda: (b := backlog_of(agent.status())) and b["initial_rows"] > first["initial_rows"] and b,
+                        30, "backlog extended by the second outage", stack.diagnostics, interval=0.2)
+    assert extended["rows"] > 0, extended
+
+    everything = warm + backlog + live
+    wait_for(lambda: arrivals.have(everything), 120, "every reading acked", stack.diagnostics, interval=0.5)
+    drained = wait_for(lambda: (s := agent.status())["buffer"]["rows"] == 0 and backlog_of(s) is None and s, 30,
+                       "ring empty and the drain over", stack.diagnostics, interval=0.5)
+    assert_complete(arrivals.rows, everything, exactly_once=False)
+    assert drained["buffer"]["dropped_total"] == 0
+    duplicates = len(arrivals.rows) - len(everything)
+    print(f"reconnect during the drain: backlog {first['initial_rows']} -> {extended['initial_rows']} rows, "
+          f"{duplicates} readings resent")
+    publisher.close()
+    assert agent.stop() == 0
