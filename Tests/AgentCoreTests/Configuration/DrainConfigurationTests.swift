@@ -16,6 +16,7 @@ import Testing
         let table = try decode(fixture).tables[0]
         #expect(table.drain == .fifo)
         #expect(table.backfillMaxRowsPerSecond == 2500)
+        #expect(try decode(fixture).summary().contains("linger=100ms drain=fifo backfill_max_rows_per_s=2500\n"))
     }
 
     /// Lines 10 and 11 follow the minimal fixture's nine.
