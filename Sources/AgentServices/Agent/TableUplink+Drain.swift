@@ -75,24 +75,30 @@ extension TableUplink {
 
     // MARK: - The drain
 
-    /// Watches the general lanes' streams: when the link comes up (the first time, or after an
-    /// outage) the rows buffered meanwhile become the backlog. Streams recover by themselves,
-    /// so their state is polled; 100 ms is well below any outage worth a drain.
+    /// Watches the general lanes' streams, so that an outage is seen while the lanes wait with
+    /// full windows. Streams recover by themselves, so their state is polled; 100 ms is well
+    /// below any outage worth a drain.
     func watchLink() async {
-        var wasUp = false
         while !stopping && !Task.isCancelled {
-            var up = false
             for lane in 0..<generalLanes {
-                if let stream = streams[lane], await stream.isOpen {
-                    up = true
-                    break
-                }
+                let up = if let stream = streams[lane] { await stream.isOpen } else { false }
+                observe(lane: lane, up: up)
             }
-            if up && !wasUp { linkCameUp() }
-            wasUp = up
             finishDrainIfDone()
             try? await Task.sleep(for: .milliseconds(100))
         }
+    }
+
+    /// The link is up while any general lane's stream is open. When it comes up (the first
+    /// time, or after an outage) the rows buffered meanwhile become the backlog. Lanes call this
+    /// before each claim too: with fast acks a lane could otherwise hand out the whole backlog
+    /// as live rows before the next poll.
+    func observe(lane: Int, up: Bool) {
+        guard lane < generalLanes else { return }
+        laneUp[lane] = up
+        let linkUp = laneUp.contains(true)
+        if linkUp && !linkWasUp { linkCameUp() }
+        linkWasUp = linkUp
     }
 
     private func linkCameUp() {

@@ -48,6 +48,9 @@ actor TableUplink {
     var progress: DrainProgress?
     /// Backlog batches taken by a lane and not yet on the wire nor requeued.
     var backlogInTransit = 0
+    /// Per general lane: its stream was open when last looked at (see `observe(lane:up:)`).
+    var laneUp: [Bool]
+    var linkWasUp = false
     /// Batches to send before new rows: unacked work of failed streams, and probes. The live
     /// lane's own go to `liveRequeued`, so a live batch never waits behind the backlog.
     var requeued: [Batch] = []
@@ -77,6 +80,7 @@ actor TableUplink {
         self.logger = logger
         plan = BacklogDrain(order: table.batching.drain)
         generalLanes = max(1, table.batching.streams)
+        laneUp = Array(repeating: false, count: generalLanes)
         inflight = Array(repeating: [], count: generalLanes + (table.batching.drain == .liveFirst ? 1 : 0))
     }
 
@@ -164,6 +168,9 @@ actor TableUplink {
                     try await Task.sleep(for: .milliseconds(5))
                     continue
                 }
+                // Looked at right before every claim: a lane whose stream just came back must not
+                // take the backlog as live rows before the drain is set up.
+                if let stream { observe(lane: lane, up: await stream.isOpen) }
                 let batch: Batch
                 switch try nextBatch(lane: lane) {
                 case .wait(let pause):
@@ -362,6 +369,7 @@ actor TableUplink {
             status.everConnected = true
         } else {
             openLanes.remove(lane)
+            observe(lane: lane, up: false)
             if let stream = streams.removeValue(forKey: lane) {
                 Task { status.reconnects += await stream.statistics.recoveries }
             }
