@@ -196,6 +196,17 @@ extension RingStore {
         }
     }
 
+    func count(table: String, ids range: ClosedRange<Int64>) throws -> Int {
+        guard let tableID = mirror.tableIDs[table] else { return 0 }
+        return try countRange.withReset { statement in
+            try statement.bind(tableID, at: 1)
+            try statement.bind(range.lowerBound, at: 2)
+            try statement.bind(range.upperBound, at: 3)
+            guard try statement.step() == .row else { return 0 }
+            return Int(statement.int64(0))
+        }
+    }
+
     /// Deletes acked rows by id, in transactions of at most `stepBytes` of rows each, bumping
     /// the acked counters in the same transactions. Unknown ids are ignored. Returns rows removed.
     func remove(ids: [Int64]) throws -> Int {

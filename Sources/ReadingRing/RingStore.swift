@@ -56,6 +56,7 @@ final class RingStore {
     var sentRangesSincePrune = 0
     let pageCounts: SQLiteStatement
     let pendingRows: SQLiteStatement
+    let countRange: SQLiteStatement
     let deleteRow: SQLiteStatement
     let deleteRange: SQLiteStatement
     let deleteOldest: SQLiteStatement
@@ -89,6 +90,9 @@ final class RingStore {
             SELECT id, record_id, descriptor_id, received_at, payload FROM rows
             WHERE table_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3
             """, persistent: true)
+        // rows_by_table holds (table_id, id): the count walks one index range, no row is read.
+        countRange = try db.prepare(
+            "SELECT count(*) FROM rows WHERE table_id = ?1 AND id BETWEEN ?2 AND ?3", persistent: true)
         deleteRow = try db.prepare("DELETE FROM rows WHERE id = ?1 RETURNING table_id", persistent: true)
         deleteRange = try db.prepare(
             """

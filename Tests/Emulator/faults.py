@@ -5,6 +5,7 @@ fault was set*; they fire once and then clear themselves. Setting a key to null 
 """
 
 import threading
+import time
 
 import grpc
 
@@ -38,6 +39,9 @@ fault keys (--fault KEY=VALUE, or a JSON object POSTed to /_emulator/faults; nul
                                    INVALID_ARGUMENT (until cleared)
   max_ack_lag=N                    coalesce acks: ack when N requests are unacked, or when no
                                    request arrived for 20 ms (default 1 = ack every request)
+  max_records_per_s=N              a slow uplink: all streams together are acked at most N
+                                   records per second, each request in arrival order after those
+                                   before it (until cleared)
 """
 
 DEFAULTS = {
@@ -56,6 +60,7 @@ DEFAULTS = {
     "token_endpoint_times": 1,
     "reject_records_matching": None,
     "max_ack_lag": 1,
+    "max_records_per_s": None,
 }
 THRESHOLD_KEYS = ("unavailable_after_records", "fail_status_after_records", "close_signal_after_records",
                   "lose_acks_after_records")
@@ -84,6 +89,11 @@ def _validate(key, value):
         return value
     if key in ("create_delay_times", "fail_create_times", "token_endpoint_times"):
         return int(value)
+    if key == "max_records_per_s":
+        value = int(value)
+        if value < 1:
+            raise ValueError("max_records_per_s must be >= 1 (null clears it)")
+        return value
     if key == "max_ack_lag":
         value = int(value)
         if value < 1:
@@ -128,6 +138,7 @@ class Faults:
         self._lock = threading.Lock()
         self._values = dict(DEFAULTS)
         self._counted = {key: 0 for key in THRESHOLD_KEYS}
+        self._throttle_free_at = 0.0  # monotonic time when the modelled uplink is next idle
 
     def update(self, changes: dict) -> dict:
         """Validates every key first, then applies them all (so a bad request changes nothing)."""
@@ -191,6 +202,18 @@ class Faults:
                 self._values[key] = None
                 self._values[times_key] = DEFAULTS[times_key]
         return value
+
+    def throttle_delay(self, count: int) -> float:
+        """Seconds a request of `count` records waits before its ack under max_records_per_s:
+        the uplink is one queue shared by every stream, so a request waits for those that
+        arrived before it, then for its own records."""
+        with self._lock:
+            rate = self._values["max_records_per_s"]
+            if not rate:
+                return 0.0
+            now = time.monotonic()
+            self._throttle_free_at = max(now, self._throttle_free_at) + count / rate
+            return self._throttle_free_at - now
 
     def on_records(self, count: int) -> RecordAction:
         """Counts `count` received records against the thresholds; fires (and clears) at most once each."""

@@ -213,6 +213,9 @@ class ZerobusService:
                 self.stats.count("acks_lost", lost)
                 raise Abort(grpc.StatusCode.UNAVAILABLE,
                             f"injected fault: {lost} request(s) durable up to offset {expected_offset - 1}, acks lost")
+            delay = self.faults.throttle_delay(len(records))
+            if delay > 0:
+                time.sleep(delay)  # injected fault: a slow uplink, not synchronisation
             if self.faults.get("withhold_acks"):
                 continue
             pending.append((expected_offset - 1, records))

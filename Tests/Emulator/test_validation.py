@@ -1,6 +1,8 @@
 """Protocol validation paths the SDK never exercises (raw grpcio client), and the HTTP side:
 OAuth token endpoint, Unity Catalog stub, control API."""
 
+import time
+
 import grpc
 import pytest
 
@@ -107,6 +109,21 @@ def test_withheld_acks_are_never_sent(emulator):
                                              json_record(1, "{}")])
     assert code == grpc.StatusCode.OK
     assert [r.WhichOneof("payload") for r in responses] == ["create_stream_response"]
+
+
+def test_max_records_per_s_paces_acks_like_a_slow_uplink(emulator):
+    status, _ = emulator.request("POST", "/_emulator/faults", {"max_records_per_s": 0})
+    assert status == 400, "a rate of 0 would stall every stream: refused"
+    emulator.set_faults(max_records_per_s=40)
+    batches = [json_batch(i, [f'{{"n":{i * 10 + j}}}' for j in range(10)]) for i in range(4)]
+    began = time.monotonic()
+    responses, code, _ = raw_call(emulator, [create("main.conf.raw_slow"), *batches])
+    elapsed = time.monotonic() - began
+    assert code == grpc.StatusCode.OK
+    assert [r.ingest_record_response.durability_ack_up_to_offset for r in responses[1:]] == [0, 1, 2, 3]
+    assert len(acked(emulator, "main.conf.raw_slow")) == 40
+    # 40 records at 40/s: about a second; without the fault these few requests take milliseconds.
+    assert 0.9 <= elapsed < 5, elapsed
 
 
 # --- HTTP side: OAuth, Unity Catalog, control API ------------------------------------------------------

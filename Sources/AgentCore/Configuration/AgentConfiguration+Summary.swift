@@ -47,7 +47,8 @@ extension AgentConfiguration {
             lines.append("")
             lines.append("table \(table.name)  format=\(table.format.rawValue) streams=\(table.streams) "
                 + "batch_max_records=\(table.batchMaxRecords) batch_max_bytes=\(ConfigValueParsing.formatBytes(Int64(table.batchMaxBytes))) "
-                + "linger=\(ConfigValueParsing.formatDuration(table.linger))")
+                + "linger=\(ConfigValueParsing.formatDuration(table.linger)) drain=\(table.drain.rawValue)"
+                + (table.backfillMaxRowsPerSecond > 0 ? " backfill_max_rows_per_s=\(table.backfillMaxRowsPerSecond)" : ""))
             if let shape = table.payloadShapeSummary { lines.append("  " + shape) }
             switch table.schema {
             case .descriptor(let path, let message):

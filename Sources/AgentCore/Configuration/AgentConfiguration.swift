@@ -159,6 +159,16 @@ public enum RecordType: String, Sendable, Hashable, CaseIterable {
     case json
 }
 
+/// `drain`: the order in which a table sends once Zerobus is reachable again after an outage.
+/// Rows buffered before the reconnect are the *backlog*; rows that arrive after it are *live*.
+public enum DrainOrder: String, Sendable, Hashable, CaseIterable {
+    /// Live rows go at once on a stream of their own; the backlog drains beside them with the
+    /// remaining capacity. Dashboards and alerts see the present within seconds of the return.
+    case liveFirst = "live_first"
+    /// Strict row order: live rows wait until the whole backlog is sent (as before `drain`).
+    case fifo
+}
+
 /// One `[[table]]`: which topics feed it and how payloads become rows.
 public struct TableConfiguration: Sendable, Hashable {
     public var name: TableName
@@ -176,6 +186,11 @@ public struct TableConfiguration: Sendable, Hashable {
     public var linger: Duration
     /// Parallel Zerobus streams; default 1, 1…16.
     public var streams: Int
+    /// `drain`: what goes first once the cloud is back after an outage; default live first.
+    public var drain: DrainOrder = .liveFirst
+    /// `backfill_max_rows_per_s`: the most backlog rows sent per second while a backlog
+    /// drains (in either order); 0 = no cap (the default).
+    public var backfillMaxRowsPerSecond: Int = 0
     public var schema: Schema
 
     public enum Schema: Sendable, Hashable {

@@ -50,6 +50,8 @@ extension TableConfiguration {
         )
         let linger = reader.integer("linger_ms", default: 100, range: 0...60_000)
         let streams = reader.integer("streams", default: 1, range: 1...16)
+        let drain = reader.choice("drain", default: DrainOrder.liveFirst)
+        let backfillCap = reader.integer("backfill_max_rows_per_s", default: 0, range: 0...10_000_000)
         let options = decodePayloadOptions(reader, format: format)
         let recordType = reader.choice("record_type", default: RecordType.proto)
         if recordType == .json && format == .protobuf {
@@ -64,6 +66,8 @@ extension TableConfiguration {
         )
         table.payloadOptions = options
         table.recordType = recordType
+        table.drain = drain
+        table.backfillMaxRowsPerSecond = Int(backfillCap)
         return table
     }
 

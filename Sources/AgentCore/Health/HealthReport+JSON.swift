@@ -67,6 +67,15 @@ extension HealthReport {
             json.key("dropped_total"); json.int(table.droppedTotal)
             json.key("quarantined_total"); json.int(table.quarantinedTotal)
             table.ledger.write(to: &json)
+            if let backlog = table.backlog {
+                json.key("backlog"); json.beginObject()
+                json.key("rows"); json.int(backlog.rows)
+                json.key("initial_rows"); json.int(backlog.initialRows)
+                json.key("progress"); json.double(backlog.progress)
+                json.key("eta_s")
+                if let eta = backlog.etaSeconds { json.int(eta) } else { json.null() }
+                json.endObject()
+            }
             json.endObject()
         }
         json.endArray()
@@ -138,6 +147,13 @@ extension HealthReport {
                         ? 0 : try table.int("quarantined_total")
                 )
                 status.ledger = try table.ledger()
+                if !table.isAbsentOrNull("backlog") {
+                    let backlog = try table.object("backlog")
+                    status.backlog = Backlog(
+                        rows: try backlog.int("rows"), initialRows: try backlog.int("initial_rows"),
+                        progress: try backlog.double("progress"),
+                        etaSeconds: backlog.isAbsentOrNull("eta_s") ? nil : try backlog.int("eta_s"))
+                }
                 return status
             },
             version: try document.string("version")

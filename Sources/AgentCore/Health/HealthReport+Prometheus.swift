@@ -74,6 +74,15 @@ extension HealthReport {
                     })
         text.family("table_resent_total", .counter, "Rows sent again per table after a reconnect or restart.",
                     perTable { Double($0.ledger.resent) })
+        let draining = tables.compactMap { table in table.backlog.map { (table.name, $0) } }
+        text.family("table_backlog_rows", .gauge, "Backlog rows still to deliver after an outage, per table (absent when none drains).",
+                    draining.map { ([("table", $0.0)], Double($0.1.rows)) })
+        text.family("table_backlog_initial_rows", .gauge, "Backlog rows when the drain began, per table.",
+                    draining.map { ([("table", $0.0)], Double($0.1.initialRows)) })
+        text.family("table_backlog_progress_ratio", .gauge, "Share of the backlog delivered, 0..1, per table.",
+                    draining.map { ([("table", $0.0)], $0.1.progress) })
+        text.family("table_backlog_eta_seconds", .gauge, "Seconds until the backlog is delivered at the measured rate.",
+                    draining.compactMap { name, backlog in backlog.etaSeconds.map { ([("table", name)], Double($0)) } })
         return text.output
     }
 }

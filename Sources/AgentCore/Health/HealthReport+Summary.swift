@@ -13,6 +13,7 @@ extension HealthReport {
     ///              /etc/zerobus-edge/agent.toml:12: mqtt.qos: must be 1 or 2, got 0
     /// Tables:
     ///   main.iot.readings  40000 rows  998877 acked  1500.0 rows/s  0 dropped  2 quarantined
+    ///                      draining backlog: 30000 of 52000 rows left (42.3 % done, done in ~17s)
     /// ```
     /// Ends with a newline.
     public func humanSummary() -> String {
@@ -64,6 +65,12 @@ extension HealthReport {
                 lines.append("  \(table.name)\(padding)  \(table.rows) rows  \(table.ackedTotal) acked  "
                     + "\(HealthFormatting.oneDecimal(table.ratePerSecond)) rows/s  "
                     + "\(table.droppedTotal) dropped  \(table.quarantinedTotal) quarantined")
+                if let backlog = table.backlog {
+                    let eta = backlog.etaSeconds.map { ", done in ~" + HealthFormatting.duration(seconds: $0) } ?? ""
+                    lines.append("  \(String(repeating: " ", count: nameWidth))  draining backlog: "
+                        + "\(backlog.rows) of \(backlog.initialRows) rows left "
+                        + "(\(HealthFormatting.oneDecimal(backlog.progress * 100)) % done\(eta))")
+                }
             }
         }
         return lines.joined(separator: "\n") + "\n"

@@ -179,6 +179,8 @@ public struct HealthReport: Sendable, Hashable {
         public var quarantinedTotal: Int
         /// `dropped` / `quarantined` (additive): this table's totals by reason.
         public var ledger = Ledger()
+        /// `backlog` (additive): the drain after an outage while it lasts; absent otherwise.
+        public var backlog: Backlog?
 
         public init(
             name: String, rows: Int, ackedTotal: Int, ratePerSecond: Double, droppedTotal: Int = 0,
@@ -195,6 +197,27 @@ public struct HealthReport: Sendable, Hashable {
 }
 
 extension HealthReport {
+    /// `"backlog"` of a table: rows buffered before the link came back, still being delivered
+    /// (see `drain` in agent.toml): `{"rows":N,"initial_rows":M,"progress":0.42,"eta_s":17}`.
+    public struct Backlog: Sendable, Hashable {
+        /// `rows`: backlog rows not delivered yet.
+        public var rows: Int
+        /// `initial_rows`: backlog rows when the drain began (plus rows later reconnects added).
+        public var initialRows: Int
+        /// `progress`: 0…1, the share of `initial_rows` delivered (or dropped for age).
+        public var progress: Double
+        /// `eta_s`: seconds until the backlog is gone at the rate measured over the last 30 s;
+        /// null until a rate is known or while it does not shrink.
+        public var etaSeconds: Int?
+
+        public init(rows: Int, initialRows: Int, progress: Double, etaSeconds: Int?) {
+            self.rows = rows
+            self.initialRows = initialRows
+            self.progress = progress
+            self.etaSeconds = etaSeconds
+        }
+    }
+
     /// Rows acked across all tables since the process started.
     public var ackedTotal: Int {
         tables.reduce(0) { $0 + $1.ackedTotal }

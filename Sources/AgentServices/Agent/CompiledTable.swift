@@ -12,6 +12,10 @@ struct CompiledTable: Sendable {
         var maxBytes: Int
         var linger: Duration
         var streams: Int
+        /// After an outage: live rows first on a lane of their own, or strict row order.
+        var drain: DrainOrder = .fifo
+        /// Backlog rows per second at most while a backlog drains; 0 = no cap.
+        var backfillMaxRowsPerSecond = 0
     }
 
     let name: String
@@ -32,7 +36,8 @@ struct CompiledTable: Sendable {
         recordType = configuration.recordType
         batching = Batching(
             maxRecords: configuration.batchMaxRecords, maxBytes: configuration.batchMaxBytes,
-            linger: configuration.linger, streams: configuration.streams)
+            linger: configuration.linger, streams: configuration.streams, drain: configuration.drain,
+            backfillMaxRowsPerSecond: configuration.backfillMaxRowsPerSecond)
         switch configuration.schema {
         case .columns(let mappings):
             let schema = TableSchema(tableName: name, columns: mappings.map(\.column))

@@ -147,7 +147,7 @@ final class HealthPublisher: Sendable {
                 buffer: Self.buffer(stats, maxBytes: configuration.buffer.maxBytes, losses: ring.openReport.losses),
                 configError: configError.value,
                 tables: Self.tables(stats, previous: history.previous, names: tableNames,
-                                    interval: configuration.health.interval),
+                                    backlogs: statuses.map(\.backlog), interval: configuration.health.interval),
                 version: AgentRuntime.version)
         }
         report.outages = history.withLock { history in
@@ -262,10 +262,11 @@ final class HealthPublisher: Sendable {
     }
 
     private static func tables(
-        _ stats: RingStats?, previous: HealthReport?, names: [String], interval: Duration
+        _ stats: RingStats?, previous: HealthReport?, names: [String], backlogs: [HealthReport.Backlog?],
+        interval: Duration
     ) -> [HealthReport.TableStatus] {
         let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
-        return names.map { name in
+        return names.enumerated().map { index, name in
             let table = stats?.tables.first { $0.name == name }
             let acked = Int(table?.ackedTotal ?? 0)
             let before = previous?.tables.first { $0.name == name }?.ackedTotal ?? acked
@@ -274,6 +275,8 @@ final class HealthPublisher: Sendable {
                 ratePerSecond: seconds > 0 ? Double(max(0, acked - before)) / seconds : 0,
                 droppedTotal: Int(table?.droppedTotal ?? 0), quarantinedTotal: Int(table?.quarantinedTotal ?? 0))
             if let table { status.ledger = ledger(table.ledger) }
+            // Statuses were read from the uplinks in the same order as the names.
+            status.backlog = index < backlogs.count ? backlogs[index] : nil
             return status
         }
     }

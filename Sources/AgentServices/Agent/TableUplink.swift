@@ -1,3 +1,4 @@
+import AgentCore
 import DynamicProtobuf
 import Logging
 import ReadingRing
@@ -13,6 +14,9 @@ import ZerobusClient
 ///   isolated and quarantined. The other rows keep flowing; nothing blocks the table.
 /// - Connection trouble is handled inside `ZerobusStream` (it recovers forever); auth and other
 ///   terminal errors back off here (auth slower) and open a fresh stream, forever.
+/// - After an outage the rows buffered until the reconnect are a backlog (`BacklogDrain`): with
+///   `drain = "live_first"` live rows go on one extra lane of their own while the general lanes
+///   drain the backlog, optionally capped (`TableUplink+Drain.swift`); with `fifo` in id order.
 actor TableUplink {
     struct Batch: Sendable {
         let rows: [StoredRow]
@@ -21,6 +25,8 @@ actor TableUplink {
         /// Its rows were on the wire before (a failed stream's unacked work): sending it again
         /// counts as a resend.
         var sentBefore = false
+        /// Rows buffered before the latest reconnect: the drain ends once none is unacked.
+        var backlog = false
         var ids: [Int64] { rows.map(\.id) }
         var descriptorID: Int64 { rows[0].descriptorID }
     }
@@ -34,24 +40,38 @@ actor TableUplink {
     let logger: Logger
     let clock = ContinuousClock()
 
-    /// Highest row id handed to a lane; rows after it are unclaimed.
-    private var cursor: Int64 = 0
-    /// Batches to send before new rows: unacked work of failed streams, and probes.
-    private var requeued: [Batch] = []
+    /// Which rows are backlog and which live, and how far each was handed to lanes.
+    var plan: BacklogDrain
+    /// Lanes 0..<generalLanes carry the table's rows; `liveLane` (live-first only) follows them.
+    let generalLanes: Int
+    var liveLane: Int? { plan.order == .liveFirst ? generalLanes : nil }
+    /// The backfill cap of the running drain; nil without a cap or a drain.
+    var bucket: TokenBucket?
+    /// Health figures of the running drain.
+    var progress: DrainProgress?
+    /// Backlog batches taken by a lane and not yet on the wire nor requeued.
+    var backlogInTransit = 0
+    /// Per general lane: its stream was open when last looked at (see `observe(lane:up:)`).
+    var laneUp: [Bool]
+    var linkWasUp = false
+    /// Batches to send before new rows: unacked work of failed streams, and probes. The live
+    /// lane's own go to `liveRequeued`, so a live batch never waits behind the backlog.
+    var requeued: [Batch] = []
+    var liveRequeued: [Batch] = []
     /// Per lane: requests on the wire (stream offset → row ids), oldest first.
-    private var inflight: [[(offset: Int64, batch: Batch)]]
+    var inflight: [[(offset: Int64, batch: Batch)]]
     private var openLanes: Set<Int> = []
     /// The current stream of each lane, for health.
-    private var streams: [Int: ZerobusStream] = [:]
+    var streams: [Int: ZerobusStream] = [:]
     /// Requests one lane may have unacked; keeps memory flat while the cloud is away.
     static let maxInflightBatches = 16
-    private var stopping = false
+    var stopping = false
     /// Set by `recover` when a data error made progress isolating bad rows (no backoff then).
     private var isolating = false
     private(set) var status = UplinkStatus()
     /// Ranges a previous run sent without seeing the ack (read once, at the first batch): their
     /// rows are resends when they go out now.
-    private var earlierRuns: [ClosedRange<Int64>]?
+    var earlierRuns: [ClosedRange<Int64>]?
     /// Per lane: the current stream's own resends already added to the ring's counter.
     private var streamResendsCounted: [Int: Int] = [:]
 
@@ -66,15 +86,19 @@ actor TableUplink {
         self.streamConfiguration = streamConfiguration
         self.backoff = backoff
         self.logger = logger
-        inflight = Array(repeating: [], count: max(1, table.batching.streams))
+        plan = BacklogDrain(order: table.batching.drain)
+        generalLanes = max(1, table.batching.streams)
+        laneUp = Array(repeating: false, count: generalLanes)
+        inflight = Array(repeating: [], count: generalLanes + (table.batching.drain == .liveFirst ? 1 : 0))
     }
 
-    /// Runs every lane until `stop` (or cancellation).
+    /// Runs every lane, and the watch for reconnects that starts a drain, until `stop`.
     func run() async {
         await withTaskGroup(of: Void.self) { group in
             for lane in inflight.indices {
                 group.addTask { await self.runLane(lane) }
             }
+            group.addTask { await self.watchLink() }
         }
     }
 
@@ -101,6 +125,12 @@ actor TableUplink {
         defer { runningLanes -= 1 }
         var failures = 0
         while !stopping && !Task.isCancelled {
+            // The live lane has a stream only while a drain runs: otherwise the table's own
+            // `streams` carry everything, as without live-first.
+            if lane == liveLane && !plan.isDraining {
+                try? await Task.sleep(for: .milliseconds(50))
+                continue
+            }
             do {
                 try await session(lane)
                 failures = 0
@@ -143,15 +173,22 @@ actor TableUplink {
             streamResendsCounted[lane] = 0
             markOpen(lane, true)
             acks = Task { await self.consumeAcknowledgements(of: first, lane: lane) }
-            while !Task.isCancelled && !stopping {
+            while !Task.isCancelled && !stopping && (lane != liveLane || plan.isDraining) {
                 // Bounded work in flight per lane: during an outage rows stay in the ring, not in memory.
                 if inflight[lane].count >= Self.maxInflightBatches {
                     try await Task.sleep(for: .milliseconds(5))
                     continue
                 }
-                guard let batch = try nextBatch() else {
-                    try await Task.sleep(for: idleWait())
+                // Looked at right before every claim: a lane whose stream just came back must not
+                // take the backlog as live rows before the drain is set up.
+                if let stream { observe(lane: lane, up: await stream.isOpen) }
+                let batch: Batch
+                switch try nextBatch(lane: lane) {
+                case .wait(let pause):
+                    try await Task.sleep(for: pause)
                     continue
+                case .batch(let next):
+                    batch = next
                 }
                 claimed = batch
                 if let current = stream, current.format != format(of: batch) {
@@ -177,6 +214,7 @@ actor TableUplink {
                 guard let offset = try await stream.ingest(batch: batch.rows.map(\.payload)) else { continue }
                 inflight[lane].append((offset, batch))
                 claimed = nil
+                if batch.backlog { backlogInTransit -= 1 }
                 if batch.probe {
                     try await stream.waitForOffset(offset)
                     acknowledge(lane: lane, upTo: offset)
@@ -193,7 +231,10 @@ actor TableUplink {
             let failure = (error as? ZerobusError) ?? ZerobusError(.transport, "\(error)")
             if let stream { acknowledge(lane: lane, upTo: await stream.lastAckedOffset) }
             // It is newer than everything in flight, older than any row still unclaimed.
-            if let claimed { requeued.insert(claimed, at: 0) }
+            if let claimed {
+                requeue([claimed], lane: lane)
+                if claimed.backlog { backlogInTransit -= 1 }
+            }
             recover(lane: lane, after: failure)
             // Its unacked batches were requeued: a graceful close would only wait for them again.
             if let stream { await stream.abort() }
@@ -263,24 +304,7 @@ actor TableUplink {
 
     // MARK: - Books
 
-    /// The next batch: requeued work first, then unclaimed rows once a batch is full or has lingered.
-    private func nextBatch() throws -> Batch? {
-        guard !stopping else { return nil }
-        if !requeued.isEmpty { return requeued.removeFirst() }
-        if earlierRuns == nil { earlierRuns = try ring.sentRanges(table: table.name) }
-        let batching = table.batching
-        let rows = try ring.pending(
-            table: table.name, after: cursor, maxRecords: batching.maxRecords, maxBytes: batching.maxBytes)
-        guard let first = rows.first, let last = rows.last else { return nil }
-        let full = rows.count >= batching.maxRecords
-            || rows.reduce(0, { $0 + $1.payload.count }) * 10 >= batching.maxBytes * 9
-        let lingered = ReadingRing.now() - first.receivedAt >= Self.micros(batching.linger)
-        guard full || lingered else { return nil }
-        cursor = last.id
-        return Batch(rows: rows, probe: false)
-    }
-
-    private func idleWait() -> Duration {
+    func idleWait() -> Duration {
         min(table.batching.linger, .milliseconds(50))
     }
 
@@ -318,14 +342,23 @@ actor TableUplink {
             } else if suspect.probe {
                 let half = suspect.rows.count / 2
                 unacked.insert(contentsOf: [
-                    Batch(rows: Array(suspect.rows[..<half]), probe: true, sentBefore: true),
-                    Batch(rows: Array(suspect.rows[half...]), probe: true, sentBefore: true),
+                    Batch(rows: Array(suspect.rows[..<half]), probe: true, sentBefore: true, backlog: suspect.backlog),
+                    Batch(rows: Array(suspect.rows[half...]), probe: true, sentBefore: true, backlog: suspect.backlog),
                 ], at: 0)
             } else {
-                unacked.insert(Batch(rows: suspect.rows, probe: true, sentBefore: true), at: 0)
+                unacked.insert(Batch(rows: suspect.rows, probe: true, sentBefore: true, backlog: suspect.backlog), at: 0)
             }
         }
-        requeued.insert(contentsOf: unacked, at: 0)
+        requeue(unacked, lane: lane)
+    }
+
+    /// Puts batches back in front of the lane's queue: the live lane's stay on the live lane.
+    private func requeue(_ batches: [Batch], lane: Int) {
+        if lane == liveLane {
+            liveRequeued.insert(contentsOf: batches, at: 0)
+        } else {
+            requeued.insert(contentsOf: batches, at: 0)
+        }
     }
 
     private func quarantine(_ batch: Batch, reason: String) {
@@ -384,6 +417,7 @@ actor TableUplink {
         result.connected = connected
         result.connectedSince = status.connectedSince
         result.disconnectedSince = status.disconnectedSince
+        result.backlog = backlogStatus()
         return result
     }
 
@@ -392,10 +426,12 @@ actor TableUplink {
     private func markOpen(_ lane: Int, _ open: Bool) {
         if open {
             openLanes.insert(lane)
-            status.reconnects += status.everConnected ? 1 : 0
+            // The live lane opens a stream per drain by design: that is no reconnect.
+            if lane != liveLane { status.reconnects += status.everConnected ? 1 : 0 }
             status.everConnected = true
         } else {
             openLanes.remove(lane)
+            observe(lane: lane, up: false)
             if let stream = streams.removeValue(forKey: lane) {
                 // The lane's next stream starts counting from zero; this one's remainder is added here.
                 let counted = streamResendsCounted.removeValue(forKey: lane) ?? 0
@@ -426,4 +462,6 @@ struct UplinkStatus: Sendable {
     var lastError: String?
     var ackedSinceStart = 0
     var quarantinedSinceStart = 0
+    /// The backlog drain after an outage while it lasts.
+    var backlog: HealthReport.Backlog?
 }

@@ -20,7 +20,7 @@ import Testing
             routes
               sensors/+/+  ->  main.iot.readings
 
-            table main.iot.readings  format=json streams=1 batch_max_records=1000 batch_max_bytes=4 MiB linger=100ms
+            table main.iot.readings  format=json streams=1 batch_max_records=1000 batch_max_bytes=4 MiB linger=100ms drain=live_first
               device_id   string     <- topic[1]
               metric      string     <- topic[2]
               value       double     <- $.value
@@ -55,7 +55,7 @@ import Testing
 
             """))
         #expect(summary.contains("""
-            table main.shop.orders  format=json streams=1 batch_max_records=1000 batch_max_bytes=4 MiB linger=100ms
+            table main.shop.orders  format=json streams=1 batch_max_records=1000 batch_max_bytes=4 MiB linger=100ms drain=live_first
               descriptor=/etc/zerobus-edge/schemas/orders.descriptor message=table_Orders (fields filled from JSON keys of the same name)
 
             """))

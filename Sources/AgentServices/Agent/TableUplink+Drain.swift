@@ -1,0 +1,170 @@
+import AgentCore
+import ReadingRing
+
+/// Choosing each lane's next batch, and the backlog drain after an outage (see `BacklogDrain`).
+extension TableUplink {
+    enum Next {
+        case batch(Batch)
+        /// Nothing to send yet: a batch is still lingering, the backfill cap is spent, or the
+        /// lane has no work in this phase.
+        case wait(Duration)
+    }
+
+    /// Requeued work first (the lane's own queue), then what the drain plan gives this lane.
+    func nextBatch(lane: Int) throws -> Next {
+        guard !stopping else { return .wait(idleWait()) }
+        if earlierRuns == nil { earlierRuns = try ring.sentRanges(table: table.name) }
+        let isLiveLane = lane == liveLane
+        if isLiveLane, !liveRequeued.isEmpty { return .batch(taken(liveRequeued.removeFirst())) }
+        if !isLiveLane {
+            if !requeued.isEmpty { return .batch(taken(requeued.removeFirst())) }
+            // Left by the live lane of a drain that has ended.
+            if !plan.isDraining, !liveRequeued.isEmpty { return .batch(taken(liveRequeued.removeFirst())) }
+        }
+        // Each pass either returns or drops one exhausted span, so this ends.
+        while true {
+            switch plan.source(for: isLiveLane ? .live : .general) {
+            case .none:
+                return .wait(idleWait())
+            case .live(let after):
+                guard let batch = try liveBatch(after: after) else { return .wait(idleWait()) }
+                plan.claimedLive(through: batch.rows[batch.rows.count - 1].id)
+                return .batch(batch)
+            case .backlog(let span):
+                var limit = table.batching.maxRecords
+                if var capped = bucket {
+                    let now = clock.now
+                    let wanted = min(limit, capped.capacity)
+                    let available = capped.available(at: now)
+                    bucket = capped
+                    guard available >= wanted else { return .wait(capped.wait(for: wanted, at: now)) }
+                    limit = min(limit, available)
+                }
+                let rows = try ring.pending(
+                    table: table.name, after: span.after, maxRecords: limit, maxBytes: table.batching.maxBytes
+                ).prefix { $0.id <= span.through }
+                guard let last = rows.last else {
+                    plan.claimedBacklog(through: span.through)
+                    continue
+                }
+                plan.claimedBacklog(through: last.id)
+                bucket?.take(rows.count, at: clock.now)
+                // Backlog rows are old already: no lingering for a fuller batch.
+                return .batch(taken(Batch(rows: Array(rows), probe: false, backlog: true)))
+            }
+        }
+    }
+
+    /// Counts a backlog batch leaving the books until it is in flight or requeued again.
+    private func taken(_ batch: Batch) -> Batch {
+        if batch.backlog { backlogInTransit += 1 }
+        return batch
+    }
+
+    /// Live rows after `after`, once a batch is full or its first row has lingered.
+    private func liveBatch(after: Int64) throws -> Batch? {
+        let batching = table.batching
+        let rows = try ring.pending(
+            table: table.name, after: after, maxRecords: batching.maxRecords, maxBytes: batching.maxBytes)
+        guard let first = rows.first else { return nil }
+        let full = rows.count >= batching.maxRecords
+            || rows.reduce(0, { $0 + $1.payload.count }) * 10 >= batching.maxBytes * 9
+        let lingered = ReadingRing.now() - first.receivedAt >= Self.micros(batching.linger)
+        guard full || lingered else { return nil }
+        return Batch(rows: rows, probe: false)
+    }
+
+    // MARK: - The drain
+
+    /// Watches the general lanes' streams, so that an outage is seen while the lanes wait with
+    /// full windows. Streams recover by themselves, so their state is polled; 100 ms is well
+    /// below any outage worth a drain.
+    func watchLink() async {
+        while !stopping && !Task.isCancelled {
+            for lane in 0..<generalLanes {
+                let up = if let stream = streams[lane] { await stream.isOpen } else { false }
+                observe(lane: lane, up: up)
+            }
+            finishDrainIfDone()
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    /// The link is up while any general lane's stream is open. When it comes up (the first
+    /// time, or after an outage) the rows buffered meanwhile become the backlog. Lanes call this
+    /// before each claim too: with fast acks a lane could otherwise hand out the whole backlog
+    /// as live rows before the next poll.
+    func observe(lane: Int, up: Bool) {
+        guard lane < generalLanes else { return }
+        laneUp[lane] = up
+        let linkUp = laneUp.contains(true)
+        if linkUp && !linkWasUp { linkCameUp() }
+        linkWasUp = linkUp
+    }
+
+    private func linkCameUp() {
+        do {
+            let newest = try ring.newestRowID()
+            guard newest > plan.liveCursor else { return }
+            let unclaimed = try ring.count(table: table.name, ids: (plan.liveCursor + 1)...newest)
+            let wasDraining = plan.isDraining
+            // Rows the next batch carries anyway (a blip, a stream rotation) need no drain.
+            guard plan.linkUp(newestRowID: newest, worthDraining: unclaimed > table.batching.maxRecords) else { return }
+            markClaimedAsBacklog()
+            if wasDraining {
+                progress?.add(unclaimed)
+                logger.info("link back during a drain: backlog extended", metadata: [
+                    "table": "\(table.name)", "rows": "\(unclaimed)",
+                ])
+                return
+            }
+            // Rows claimed before the outage and still unacked are backlog too.
+            let initial = try ring.count(table: table.name, ids: 0...newest)
+            progress = DrainProgress(initialRows: initial)
+            let cap = table.batching.backfillMaxRowsPerSecond
+            bucket = cap > 0 ? TokenBucket(ratePerSecond: cap, now: clock.now) : nil
+            logger.info("link up: draining the backlog", metadata: [
+                "table": "\(table.name)", "rows": "\(initial)", "drain": "\(plan.order.rawValue)",
+                "backfill_max_rows_per_s": "\(cap)",
+            ])
+        } catch {
+            logger.error("cannot size the backlog; rows keep flowing in order", metadata: [
+                "table": "\(table.name)", "error": "\(error)",
+            ])
+        }
+    }
+
+    /// Everything handed to lanes so far is older than the rows after the new boundary.
+    private func markClaimedAsBacklog() {
+        for lane in inflight.indices {
+            for index in inflight[lane].indices { inflight[lane][index].batch.backlog = true }
+        }
+        for index in requeued.indices { requeued[index].backlog = true }
+        for index in liveRequeued.indices { liveRequeued[index].backlog = true }
+    }
+
+    private func finishDrainIfDone() {
+        guard plan.isDraining else { return }
+        let outstanding = backlogInTransit
+            + inflight.reduce(0) { $0 + $1.filter(\.batch.backlog).count }
+            + requeued.filter(\.backlog).count + liveRequeued.filter(\.backlog).count
+        guard plan.finish(outstandingBacklog: outstanding) else { return }
+        logger.info("backlog drained", metadata: [
+            "table": "\(table.name)", "rows": "\(progress?.initialRows ?? 0)",
+        ])
+        progress = nil
+        bucket = nil
+    }
+
+    /// The drain's health figures; counts the backlog rows still in the ring (acked ones are
+    /// gone, and so are rows `max_age` dropped: those count as progress, and as aged-out drops).
+    func backlogStatus() -> HealthReport.Backlog? {
+        guard plan.isDraining, var progress else { return nil }
+        let remaining = (try? ring.count(table: table.name, ids: 0...plan.boundary)) ?? 0
+        progress.record(remaining: remaining, at: clock.now)
+        self.progress = progress
+        return HealthReport.Backlog(
+            rows: remaining, initialRows: progress.initialRows, progress: progress.progress(remaining: remaining),
+            etaSeconds: progress.etaSeconds)
+    }
+}
