@@ -1,0 +1,77 @@
+import AgentCore
+import DynamicProtobuf
+import ReadingRing
+
+/// Re-basing rows stamped while the clock was untrusted: new time = trusted wall time of the
+/// monotonic instant each row was stamped at. The ring's `received_at` changes, and so does every
+/// column the payload got from `received_at` (as `from` or as `default`).
+extension ClockMonitor {
+    func rebase(tables: [String: CompiledTable]) {
+        // Every row noted so far is journaled; draining puts it in SQLite where it can be rewritten.
+        do {
+            try ring.drainJournal()
+        } catch {
+            logger.error("clock re-base: cannot drain the intake journal", metadata: ["error": "\(error)"])
+            return
+        }
+        let (noted, stamps, offset) = withState { ($0.untrusted, $0.stamps, $0.judge.offset) }
+        guard let stamps, !noted.isEmpty else { return }
+        var rewritten: [(id: Int64, receivedAt: Int64, payload: [UInt8])] = []
+        var descriptors: [Int64: (MessageDescriptor, RecordType)?] = [:]
+        do {
+            for row in try ring.rows(after: runStartRowID, stampedIn: stamps) {
+                guard let mono = noted[row.recordID] else { continue }
+                let receivedAt = offset + mono
+                if descriptors[row.descriptorID] == nil { descriptors[row.descriptorID] = descriptor(row.descriptorID) }
+                var payload = row.payload
+                if let (descriptor, recordType) = descriptors[row.descriptorID] ?? nil, recordType == .proto,
+                   let mappings = tables[row.table]?.mapper.mappings {
+                    payload = Self.rebased(row.payload, descriptor: descriptor, mappings: mappings,
+                                           from: row.receivedAt, to: receivedAt) ?? row.payload
+                }
+                rewritten.append((row.id, receivedAt, payload))
+            }
+            let count = try ring.rewrite(rewritten)
+            // Rows noted but not found were sent or dropped meanwhile (or held in memory by a full
+            // ring in pause mode): they keep their time.
+            let missed = max(noted.count - count, 0)
+            withState { state in
+                for id in noted.keys { state.untrusted[id] = nil }
+                state.rowsRebased += count
+                state.rowsNotRebased += missed
+                if state.untrusted.isEmpty { state.stamps = nil }
+            }
+            logger.info("rows stamped while the wall clock was untrusted were re-based", metadata: [
+                "rows_rebased": "\(count)", "rows_not_rebased": "\(missed)",
+            ])
+        } catch {
+            logger.error("clock re-base failed; retried in a second", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func descriptor(_ id: Int64) -> (MessageDescriptor, RecordType)? {
+        guard let registered = try? ring.descriptor(id: id) else { return nil }
+        let (bytes, recordType) = RegisteredSchema.parse(registered)
+        guard let descriptor = try? MessageDescriptor(serializedDescriptorProto: bytes) else { return nil }
+        return (descriptor, recordType)
+    }
+
+    /// The payload with each `received_at`-fed top-level column that still holds the old time set
+    /// to the new one; nil when nothing changes or the payload cannot be decoded.
+    static func rebased(
+        _ payload: [UInt8], descriptor: MessageDescriptor, mappings: [ColumnMapping], from old: Int64, to new: Int64
+    ) -> [UInt8]? {
+        guard var values = try? descriptor.decode(payload) else { return nil }
+        var changed = false
+        for mapping in mappings where mapping.source == .receivedAt || mapping.defaultSource == .receivedAt {
+            guard let position = descriptor.fields.firstIndex(where: { $0.name == mapping.column.name }),
+                  let oldValue = RowMapper.receivedAtValue(old, for: mapping.column.type),
+                  values[position] == oldValue,
+                  let newValue = RowMapper.receivedAtValue(new, for: mapping.column.type) else { continue }
+            values[position] = newValue
+            changed = true
+        }
+        guard changed else { return nil }
+        return try? descriptor.encode(values)
+    }
+}

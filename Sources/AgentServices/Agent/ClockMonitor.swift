@@ -1,0 +1,177 @@
+import AgentCore
+import Glibc
+import Logging
+import ReadingRing
+import Synchronization
+
+/// The agent's view of its wall clock (`ClockJudge`), the rows stamped while it was untrusted,
+/// and their re-base once it is trusted again (see README "Clocks").
+///
+/// Intake stamps through `stamp()` (one lock and two vDSO clock reads per message); the
+/// housekeeping loop calls `tick` once a second, which also notices a step while no messages
+/// arrive, re-bases, and holds uploads while untrusted rows wait for their re-base.
+final class ClockMonitor: Sendable {
+    struct Stamp {
+        var wall: Int64
+        var mono: Int64
+        var trusted: Bool
+    }
+
+    struct Snapshot: Sendable {
+        var state: ClockJudge.State
+        var reason: ClockJudge.Reason?
+        /// When the state last changed, in today's best wall time (µs).
+        var since: Int64
+        var lastStepMicros: Int64?
+        var rowsUnsynced: Int
+        var rowsRebased: Int
+        var rowsNotRebased: Int
+        var uploadsHeld: Bool
+    }
+
+    struct State {
+        var judge: ClockJudge
+        /// Record id → monotonic µs of each row stamped while untrusted and not yet re-based.
+        var untrusted: [String: Int64] = [:]
+        /// The untrusted `received_at`s written, so the re-base reads only those rows.
+        var stamps: ClosedRange<Int64>?
+        var rowsUnsynced = 0
+        var rowsRebased = 0
+        var rowsNotRebased = 0
+        /// Monotonic µs when the clock last became untrusted (for the hold limit).
+        var untrustedSince: Int64?
+        var holdExpiredLogged = false
+    }
+
+    /// Uploads wait at most this long for an untrusted clock: a gateway whose clock never syncs
+    /// must still deliver (its rows then carry `clock_synced = false` and their unsynced time).
+    static let holdLimitMicros: Int64 = 600 * 1_000_000
+    /// Remembered untrusted rows at most (~100 bytes each); beyond, rows stay flagged, unrebased.
+    static let maxTracked = 1_000_000
+
+    private let state: Mutex<State>
+    let ring: ReadingRing
+    let logger: Logger
+    /// Rows of earlier runs (id ≤ this) are never re-based: their monotonic times are unknown.
+    let runStartRowID: Int64
+
+    init(ring: ReadingRing, logger: Logger) {
+        self.ring = ring
+        self.logger = logger
+        runStartRowID = (try? ring.lastRowID()) ?? 0
+        let (wall, mono) = Self.readClocks()
+        let judge = ClockJudge(
+            floor: ClockJudge.buildDateFloorMicros, newestStamp: try? ring.newestReceivedAt(), wall: wall, mono: mono)
+        var initial = State(judge: judge)
+        if !judge.isTrusted {
+            initial.untrustedSince = mono
+            ring.holdUploads(true)
+            logger.warning("wall clock untrusted: rows are flagged clock_synced = false and held for a re-base", metadata: [
+                "reason": "\(judge.reason?.rawValue ?? "")", "wall_clock": "\(Timestamps.rfc3339(microseconds: wall))",
+            ])
+        }
+        state = Mutex(initial)
+    }
+
+    /// CLOCK_BOOTTIME, not CLOCK_MONOTONIC: both are slewed like the wall clock and never
+    /// stepped, but MONOTONIC stops while the system is suspended, which would look like a step.
+    static func readClocks() -> (wall: Int64, mono: Int64) {
+        var wall = timespec(), mono = timespec()
+        clock_gettime(CLOCK_REALTIME, &wall)
+        clock_gettime(CLOCK_BOOTTIME, &mono)
+        return (Int64(wall.tv_sec) * 1_000_000 + Int64(wall.tv_nsec) / 1000,
+                Int64(mono.tv_sec) * 1_000_000 + Int64(mono.tv_nsec) / 1000)
+    }
+
+    /// The time to stamp a message with, and whether it can be believed.
+    func stamp() -> Stamp {
+        let (wall, mono) = Self.readClocks()
+        let (events, trusted) = state.withLock { state in
+            let events = state.judge.observe(wall: wall, mono: mono)
+            if !events.isEmpty { Self.apply(events, mono: mono, to: &state, ring: ring) }
+            return (events, state.judge.isTrusted)
+        }
+        if !events.isEmpty { log(events, wall: wall) }
+        return Stamp(wall: wall, mono: mono, trusted: trusted)
+    }
+
+    /// After an untrusted stamp's rows were journaled (not before: `tick` must find them in the ring).
+    func noteUntrusted(recordIDs: [String], stamp: Stamp) {
+        state.withLock { state in
+            state.rowsUnsynced += recordIDs.count
+            guard state.untrusted.count + recordIDs.count <= Self.maxTracked else {
+                state.rowsNotRebased += recordIDs.count
+                return
+            }
+            for id in recordIDs { state.untrusted[id] = stamp.mono }
+            state.stamps = min(state.stamps?.lowerBound ?? stamp.wall, stamp.wall)...max(state.stamps?.upperBound ?? stamp.wall, stamp.wall)
+        }
+    }
+
+    /// Once a second: notice a change, re-base when trusted, hold or release uploads. Returns the
+    /// wall time read (µs) for the age bound: read before any re-base, so a step that happens
+    /// after it cannot age out rows not yet re-based.
+    func tick(tables: [String: CompiledTable]) -> Int64 {
+        let reading = stamp()
+        let (trusted, pending, untrustedFor) = state.withLock { state in
+            (state.judge.isTrusted, !state.untrusted.isEmpty, state.untrustedSince.map { reading.mono - $0 })
+        }
+        if trusted, pending { rebase(tables: tables) }
+        let stillPending = state.withLock { !$0.untrusted.isEmpty }
+        if !trusted, let untrustedFor, untrustedFor >= Self.holdLimitMicros {
+            if ring.uploadsAreHeld {
+                ring.holdUploads(false)
+                logger.warning("wall clock still untrusted: sending rows with clock_synced = false and unsynced times",
+                               metadata: ["held_s": "\(untrustedFor / 1_000_000)"])
+            }
+        } else {
+            ring.holdUploads(!trusted || stillPending)
+        }
+        return reading.wall
+    }
+
+    func withState<T>(_ body: (inout State) -> T) -> T {
+        state.withLock { body(&$0) }
+    }
+
+    var snapshot: Snapshot {
+        let (wall, mono) = Self.readClocks()
+        return state.withLock { state in
+            Snapshot(
+                state: state.judge.state, reason: state.judge.reason,
+                since: wall - (mono - state.judge.changedAtMono), lastStepMicros: state.judge.lastStepMicros,
+                rowsUnsynced: state.rowsUnsynced, rowsRebased: state.rowsRebased, rowsNotRebased: state.rowsNotRebased,
+                uploadsHeld: ring.uploadsAreHeld)
+        }
+    }
+
+    private static func apply(_ events: [ClockJudge.Event], mono: Int64, to state: inout State, ring: ReadingRing) {
+        for event in events {
+            switch event {
+            case .untrusted:
+                state.untrustedSince = mono
+                ring.holdUploads(true)
+            case .trusted:
+                state.untrustedSince = nil
+            case .step:
+                break
+            }
+        }
+    }
+
+    private func log(_ events: [ClockJudge.Event], wall: Int64) {
+        for event in events {
+            switch event {
+            case .step(let micros):
+                logger.notice("wall clock stepped", metadata: [
+                    "step_s": "\(Double(micros) / 1_000_000)", "wall_clock": "\(Timestamps.rfc3339(microseconds: wall))",
+                ])
+            case .untrusted(let reason):
+                logger.warning("wall clock untrusted: rows are flagged clock_synced = false and held for a re-base",
+                               metadata: ["reason": "\(reason.rawValue)", "wall_clock": "\(Timestamps.rfc3339(microseconds: wall))"])
+            case .trusted:
+                logger.info("wall clock trusted again", metadata: ["wall_clock": "\(Timestamps.rfc3339(microseconds: wall))"])
+            }
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import SQLite
+
+/// A buffered row whose `received_at` may be re-based (see `ReadingRing.rebase`).
+public struct RebaseCandidate: Sendable {
+    public var id: Int64
+    public var table: String
+    public var descriptorID: Int64
+    public var recordID: String
+    public var receivedAt: Int64
+    public var payload: [UInt8]
+}
+
+/// What the agent needs of the ring to correct times stamped by an untrusted wall clock.
+extension ReadingRing {
+    /// `pending` returns nothing while held: rows stamped by an untrusted clock wait for their
+    /// re-base instead of leaving with a wrong time. Not persisted; the agent decides.
+    public func holdUploads(_ hold: Bool) {
+        uploadsHeld.store(hold, ordering: .relaxed)
+    }
+
+    public var uploadsAreHeld: Bool { uploadsHeld.load(ordering: .relaxed) }
+
+    /// The newest row's `received_at` (by id, so no scan), or nil for an empty ring.
+    public func newestReceivedAt() throws -> Int64? {
+        try withStore { store in
+            let statement = try store.db.prepare("SELECT received_at FROM rows ORDER BY id DESC LIMIT 1")
+            return try statement.step() == .row ? statement.int64(0) : nil
+        }
+    }
+
+    /// The highest row id so far (0 for none): rows above it arrive later.
+    public func lastRowID() throws -> Int64 {
+        try withStore { $0.mirror.nextRowID - 1 }
+    }
+
+    /// Rows with id > `after` and `received_at` in `stamps`, in id order: the rows a re-base may
+    /// concern (the caller picks its own by record id).
+    public func rows(after id: Int64, stampedIn stamps: ClosedRange<Int64>) throws -> [RebaseCandidate] {
+        try withStore { store in
+            let names = store.mirror.tableNames
+            let select = try store.db.prepare("""
+                SELECT id, table_id, descriptor_id, record_id, received_at, payload FROM rows
+                WHERE id > ?1 AND received_at BETWEEN ?2 AND ?3 ORDER BY id
+                """)
+            try select.bind(id, at: 1)
+            try select.bind(stamps.lowerBound, at: 2)
+            try select.bind(stamps.upperBound, at: 3)
+            var rows: [RebaseCandidate] = []
+            while try select.step() == .row {
+                rows.append(RebaseCandidate(
+                    id: select.int64(0), table: names[select.int64(1)] ?? "", descriptorID: select.int64(2),
+                    recordID: select.string(3), receivedAt: select.int64(4), payload: select.bytes(5)))
+            }
+            return rows
+        }
+    }
+
+    /// Rewrites rows in place (same id, so each keeps its place in the upload order), in one
+    /// transaction; ids no longer buffered are skipped. Returns how many rows changed.
+    public func rewrite(_ rows: [(id: Int64, receivedAt: Int64, payload: [UInt8])]) throws -> Int {
+        guard !rows.isEmpty else { return 0 }
+        return try withStore { store in
+            let update = try store.db.prepare("UPDATE rows SET received_at = ?2, payload = ?3 WHERE id = ?1")
+            var changed = 0
+            try store.db.transaction {
+                for row in rows {
+                    try update.bind(row.id, at: 1)
+                    try update.bind(row.receivedAt, at: 2)
+                    try update.bind(row.payload, at: 3)
+                    _ = try update.step()
+                    changed += Int(store.db.changes)
+                    update.reset()
+                }
+            }
+            return changed
+        }
+    }
+}
