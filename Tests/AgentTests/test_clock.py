@@ -1,0 +1,75 @@
+"""A gateway clock stepped from 1970 to now during a run: rows stamped before the step are
+flagged clock_synced = false and held, then re-based from the monotonic clock and sent; rows
+after the step are synced; health shows unsynced, then stepped.
+
+The agent runs under Fixtures/clock_shift.c (LD_PRELOAD), which shifts only its wall clock by
+the seconds in a file; the broker, the emulator and this test keep the real clock."""
+
+import subprocess
+import time
+from pathlib import Path
+
+from agent_stack import READING_COLUMNS, Publisher, TableSpec, wait_for
+from conftest import READINGS, reading_rows
+
+SHIM_SOURCE = Path(__file__).resolve().parent.parent / "Fixtures" / "clock_shift.c"
+COLUMNS = READING_COLUMNS + [
+    '{ name = "received_at", type = "timestamp", from = "received_at" }',
+    '{ name = "clock_synced", type = "boolean", from = "clock_synced" }',
+]
+
+
+def build_shim(work: Path) -> Path:
+    shim = work / "clock_shift.so"
+    subprocess.run(["cc", "-shared", "-fPIC", "-O2", "-o", str(shim), str(SHIM_SOURCE)], check=True)
+    return shim
+
+
+def clock(agent) -> dict:
+    return (agent.health() or {}).get("clock") or {}
+
+
+def test_clock_stepped_from_1970_rows_flagged_then_rebased(stack, work):
+    shift_file = work / "clock-shift"
+    # The agent's wall clock reads about a minute after the epoch.
+    shift_file.write_text(f"{60 - time.time():.6f}\n")
+    stack.configure(tables=[TableSpec(READINGS, ["sensors/+/+"], COLUMNS)])
+    agent = stack.agent(env={"LD_PRELOAD": str(build_shim(work)), "CLOCK_SHIFT_FILE": str(shift_file)})
+    agent.start()
+    wait_for(lambda: clock(agent).get("state") == "unsynced", 15, "health: clock unsynced", stack.diagnostics)
+    assert clock(agent)["reason"] == "before_build_date"
+
+    publisher = Publisher(stack.broker)
+    before_from = time.time()
+    early = publisher.publish(20, rate=100, prefix="early")
+    before_to = time.time()
+    wait_for(lambda: clock(agent).get("rows_unsynced_total") == 20, 15, "20 unsynced rows", stack.diagnostics)
+    assert clock(agent)["uploads_held"] is True
+    assert reading_rows(stack.emulator) == [], "rows stamped by an untrusted clock left before their re-base"
+
+    shift_file.write_text("0\n")  # NTP steps the clock to now
+    wait_for(lambda: clock(agent).get("state") == "stepped", 15, "health: clock stepped", stack.diagnostics)
+    wait_for(lambda: clock(agent).get("rows_rebased_total") == 20, 15, "20 rows re-based", stack.diagnostics)
+    status = clock(agent)
+    assert status["rows_not_rebased_total"] == 0
+    assert status["last_step_s"] > 1_700_000_000
+    late = publisher.publish(10, prefix="late")
+    after_to = time.time()
+    publisher.close()
+
+    wait_for(lambda: len(reading_rows(stack.emulator)) >= 30, 30, "30 rows in the cloud", stack.diagnostics)
+    rows = reading_rows(stack.emulator)
+    by_id = {row["reading_id"]: row for row in rows}
+    assert sorted(by_id) == sorted(early + late)
+    for reading in early:
+        row = by_id[reading]
+        assert row["clock_synced"] is False
+        received = int(row["received_at"]) / 1e6  # int64 columns arrive as JSON strings
+        assert before_from - 2 <= received <= before_to + 2, f"{reading}: received_at {received} not re-based"
+    for reading in late:
+        row = by_id[reading]
+        assert row["clock_synced"] is True
+        assert before_to <= int(row["received_at"]) / 1e6 <= after_to + 2
+    log = agent.log_path.read_text(errors="replace")
+    assert log.count("wall clock untrusted") == 1
+    assert "wall clock trusted again" in log and "re-based" in log
