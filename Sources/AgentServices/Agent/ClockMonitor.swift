@@ -127,7 +127,10 @@ final class ClockMonitor: Sendable {
         } else {
             ring.holdUploads(!trusted || stillPending)
         }
-        return reading.wall
+        // Rows still waiting for their re-base carry untrusted (1970) times: the age bound must
+        // not take them for old, so it measures from the oldest of them until they are re-based.
+        let oldestWaiting = state.withLock { $0.untrusted.isEmpty ? nil : $0.stamps?.lowerBound }
+        return min(reading.wall, oldestWaiting ?? reading.wall)
     }
 
     func withState<T>(_ body: (inout State) -> T) -> T {
