@@ -20,7 +20,7 @@ extension ClockMonitor {
         var descriptors: [Int64: (MessageDescriptor, RecordType)?] = [:]
         do {
             for row in try ring.rows(after: runStartRowID, stampedIn: stamps) {
-                guard let mono = noted[row.recordID] else { continue }
+                guard let mono = noted[row.recordID]?.mono else { continue }
                 let receivedAt = offset + mono
                 if descriptors[row.descriptorID] == nil { descriptors[row.descriptorID] = descriptor(row.descriptorID) }
                 var payload = row.payload
@@ -34,7 +34,7 @@ extension ClockMonitor {
             let count = try ring.rewrite(rewritten)
             // Rows noted but not found were sent or dropped meanwhile (or held in memory by a full
             // ring in pause mode): they keep their time.
-            let missed = max(noted.count - count, 0)
+            let missed = max(noted.values.reduce(0) { $0 + $1.rows } - count, 0)
             withState { state in
                 for id in noted.keys { state.untrusted[id] = nil }
                 state.rowsRebased += count

@@ -31,8 +31,9 @@ final class ClockMonitor: Sendable {
 
     struct State {
         var judge: ClockJudge
-        /// Record id → monotonic µs of each row stamped while untrusted and not yet re-based.
-        var untrusted: [String: Int64] = [:]
+        /// Record id → boottime µs of its stamp and its row count (a message can feed several
+        /// tables under one record id), for rows stamped while untrusted and not yet re-based.
+        var untrusted: [String: (mono: Int64, rows: Int)] = [:]
         /// The untrusted `received_at`s written, so the re-base reads only those rows.
         var stamps: ClosedRange<Int64>?
         var rowsUnsynced = 0
@@ -103,7 +104,7 @@ final class ClockMonitor: Sendable {
                 state.rowsNotRebased += recordIDs.count
                 return
             }
-            for id in recordIDs { state.untrusted[id] = stamp.mono }
+            for id in recordIDs { state.untrusted[id, default: (stamp.mono, 0)].rows += 1 }
             state.stamps = min(state.stamps?.lowerBound ?? stamp.wall, stamp.wall)...max(state.stamps?.upperBound ?? stamp.wall, stamp.wall)
         }
     }
