@@ -76,3 +76,85 @@ extension ReadingRing {
         }
     }
 }
+
+/// A row stamped while the wall clock was untrusted: kept in the ring so that an agent
+/// restarted in the same boot (`bootID`; boottime is continuous within it) can still re-base it.
+public struct ClockNote: Sendable, Equatable {
+    public var recordID: String
+    /// CLOCK_BOOTTIME at the stamp, µs.
+    public var mono: Int64
+    /// Rows stored under `recordID` (a message can feed several tables).
+    public var rows: Int
+    /// The untrusted `received_at` written.
+    public var receivedAt: Int64
+    public var bootID: String
+
+    public init(recordID: String, mono: Int64, rows: Int, receivedAt: Int64, bootID: String) {
+        self.recordID = recordID
+        self.mono = mono
+        self.rows = rows
+        self.receivedAt = receivedAt
+        self.bootID = bootID
+    }
+}
+
+extension RingDatabase {
+    /// Added without a format change: older versions ignore the table, and it is empty
+    /// unless the clock was untrusted.
+    static let clockNotesSchema = """
+        CREATE TABLE IF NOT EXISTS clock_notes(
+            record_id TEXT PRIMARY KEY,
+            mono_us INTEGER NOT NULL,
+            rows INTEGER NOT NULL,
+            received_at INTEGER NOT NULL,
+            boot_id TEXT NOT NULL) WITHOUT ROWID;
+        """
+}
+
+extension ReadingRing {
+    public func saveClockNotes(_ notes: [ClockNote]) throws {
+        guard !notes.isEmpty else { return }
+        try withStore { store in
+            let insert = try store.db.prepare(
+                "INSERT OR REPLACE INTO clock_notes(record_id, mono_us, rows, received_at, boot_id) VALUES (?1, ?2, ?3, ?4, ?5)")
+            try store.db.transaction {
+                for note in notes {
+                    try insert.bind(note.recordID, at: 1)
+                    try insert.bind(note.mono, at: 2)
+                    try insert.bind(note.rows, at: 3)
+                    try insert.bind(note.receivedAt, at: 4)
+                    try insert.bind(note.bootID, at: 5)
+                    _ = try insert.step()
+                    insert.reset()
+                }
+            }
+        }
+    }
+
+    public func clockNotes() throws -> [ClockNote] {
+        try withStore { store in
+            let select = try store.db.prepare("SELECT record_id, mono_us, rows, received_at, boot_id FROM clock_notes")
+            var notes: [ClockNote] = []
+            while try select.step() == .row {
+                notes.append(ClockNote(
+                    recordID: select.string(0), mono: select.int64(1), rows: Int(select.int64(2)),
+                    receivedAt: select.int64(3), bootID: select.string(4)))
+            }
+            return notes
+        }
+    }
+
+    public func removeClockNotes(_ recordIDs: [String]) throws {
+        guard !recordIDs.isEmpty else { return }
+        try withStore { store in
+            let delete = try store.db.prepare("DELETE FROM clock_notes WHERE record_id = ?1")
+            try store.db.transaction {
+                for id in recordIDs {
+                    try delete.bind(id, at: 1)
+                    _ = try delete.step()
+                    delete.reset()
+                }
+            }
+        }
+    }
+}

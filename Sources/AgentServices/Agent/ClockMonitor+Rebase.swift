@@ -35,6 +35,7 @@ extension ClockMonitor {
             // Rows noted but not found were sent or dropped meanwhile (or held in memory by a full
             // ring in pause mode): they keep their time.
             let missed = max(noted.values.reduce(0) { $0 + $1.rows } - count, 0)
+            try? ring.removeClockNotes(Array(noted.keys))
             withState { state in
                 for id in noted.keys { state.untrusted[id] = nil }
                 state.rowsRebased += count

@@ -31,9 +31,9 @@ final class ClockMonitor: Sendable {
 
     struct State {
         var judge: ClockJudge
-        /// Record id → boottime µs of its stamp and its row count (a message can feed several
+        /// Record id → boottime and wall µs of its stamp and its row count (a message can feed several
         /// tables under one record id), for rows stamped while untrusted and not yet re-based.
-        var untrusted: [String: (mono: Int64, rows: Int)] = [:]
+        var untrusted: [String: (mono: Int64, wall: Int64, rows: Int)] = [:]
         /// The untrusted `received_at`s written, so the re-base reads only those rows.
         var stamps: ClosedRange<Int64>?
         var rowsUnsynced = 0
@@ -41,7 +41,8 @@ final class ClockMonitor: Sendable {
         var rowsNotRebased = 0
         /// Monotonic µs when the clock last became untrusted (for the hold limit).
         var untrustedSince: Int64?
-        var holdExpiredLogged = false
+        /// Record ids noted since the last `tick` saved notes to the ring.
+        var unsaved: [String] = []
     }
 
     /// Uploads wait at most this long for an untrusted clock: a gateway whose clock never syncs
@@ -53,17 +54,23 @@ final class ClockMonitor: Sendable {
     private let state: Mutex<State>
     let ring: ReadingRing
     let logger: Logger
-    /// Rows of earlier runs (id ≤ this) are never re-based: their monotonic times are unknown.
+    /// Re-bases look at rows after this id only: those of this run, or all when notes of an
+    /// earlier run in this boot were found.
     let runStartRowID: Int64
+    /// `/proc/sys/kernel/random/boot_id`: boottime instants of another boot mean nothing.
+    let bootID: String
 
     init(ring: ReadingRing, logger: Logger) {
         self.ring = ring
         self.logger = logger
-        runStartRowID = (try? ring.lastRowID()) ?? 0
+        bootID = Self.readBootID()
         let (wall, mono) = Self.readClocks()
         let judge = ClockJudge(
             floor: ClockJudge.buildDateFloorMicros, newestStamp: try? ring.newestReceivedAt(), wall: wall, mono: mono)
         var initial = State(judge: judge)
+        let restored = Self.restoreNotes(ring: ring, bootID: bootID, into: &initial, logger: logger)
+        runStartRowID = restored ? 0 : (try? ring.lastRowID()) ?? 0
+        if restored { ring.holdUploads(true) }
         if !judge.isTrusted {
             initial.untrustedSince = mono
             ring.holdUploads(true)
@@ -104,7 +111,10 @@ final class ClockMonitor: Sendable {
                 state.rowsNotRebased += recordIDs.count
                 return
             }
-            for id in recordIDs { state.untrusted[id, default: (stamp.mono, 0)].rows += 1 }
+            for id in recordIDs {
+                if state.untrusted[id] == nil { state.unsaved.append(id) }
+                state.untrusted[id, default: (stamp.mono, stamp.wall, 0)].rows += 1
+            }
             state.stamps = min(state.stamps?.lowerBound ?? stamp.wall, stamp.wall)...max(state.stamps?.upperBound ?? stamp.wall, stamp.wall)
         }
     }
@@ -114,6 +124,7 @@ final class ClockMonitor: Sendable {
     /// after it cannot age out rows not yet re-based.
     func tick(tables: [String: CompiledTable]) -> Int64 {
         let reading = stamp()
+        saveNotes()
         let (trusted, pending, untrustedFor) = state.withLock { state in
             (state.judge.isTrusted, !state.untrusted.isEmpty, state.untrustedSince.map { reading.mono - $0 })
         }
