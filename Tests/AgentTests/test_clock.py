@@ -73,3 +73,45 @@ def test_clock_stepped_from_1970_rows_flagged_then_rebased(stack, work):
     log = agent.log_path.read_text(errors="replace")
     assert log.count("wall clock untrusted") == 1
     assert "wall clock trusted again" in log and "re-based" in log
+
+
+def test_kill9_while_unsynced_rows_of_both_runs_rebased(stack, work):
+    """Untrusted stamps survive a kill -9 within the same boot (boottime runs on): rows from
+    before and after the restart are all re-based once the clock steps."""
+    import sqlite3
+
+    shift_file = work / "clock-shift"
+    shift_file.write_text(f"{60 - time.time():.6f}\n")
+    stack.configure(tables=[TableSpec(READINGS, ["sensors/+/+"], COLUMNS)])
+    env = {"LD_PRELOAD": str(build_shim(work)), "CLOCK_SHIFT_FILE": str(shift_file)}
+    first = stack.agent(env=env)
+    first.start()
+    publisher = Publisher(stack.broker)
+    started = time.time()
+    ids = publisher.publish(10, prefix="first")
+
+    def notes() -> int:
+        with sqlite3.connect(f"file:{work / 'data' / 'buffer.db'}?mode=ro", uri=True) as db:
+            try:
+                return db.execute("SELECT count(*) FROM clock_notes").fetchone()[0]
+            except sqlite3.OperationalError:  # locked or not yet created
+                return 0
+
+    wait_for(lambda: notes() == 10, 15, "10 untrusted stamps kept in the ring", stack.diagnostics)
+    first.kill9()
+
+    second = stack.agent(env=env)
+    second.start()
+    wait_for(lambda: clock(second).get("rows_unsynced_total") == 10, 15, "restored notes in health", stack.diagnostics)
+    ids += publisher.publish(10, prefix="second")
+    published = time.time()
+    wait_for(lambda: clock(second).get("rows_unsynced_total") == 20, 15, "20 unsynced rows", stack.diagnostics)
+    shift_file.write_text("0\n")
+    wait_for(lambda: clock(second).get("rows_rebased_total") == 20, 15, "20 rows re-based", stack.diagnostics)
+    publisher.close()
+    wait_for(lambda: len(reading_rows(stack.emulator)) >= 20, 30, "20 rows in the cloud", stack.diagnostics)
+    rows = {row["reading_id"]: row for row in reading_rows(stack.emulator)}
+    assert sorted(rows) == sorted(ids)
+    for reading, row in rows.items():
+        assert row["clock_synced"] is False
+        assert started - 2 <= int(row["received_at"]) / 1e6 <= published + 2, f"{reading} not re-based"
