@@ -28,6 +28,26 @@ extension ReadingRing {
         }
     }
 
+    /// The newest wall time a trusted clock showed, as last saved (`saveTrustedClockMark`): acked
+    /// rows are gone from the ring, so their times alone would not show a clock gone back.
+    public func trustedClockMark() throws -> Int64? {
+        try withStore { store in
+            let statement = try store.db.prepare("SELECT newest_trusted_us FROM clock_mark WHERE id = 1")
+            return try statement.step() == .row ? statement.int64(0) : nil
+        }
+    }
+
+    public func saveTrustedClockMark(_ micros: Int64) throws {
+        try withStore { store in
+            let statement = try store.db.prepare("""
+                INSERT INTO clock_mark(id, newest_trusted_us) VALUES (1, ?1)
+                ON CONFLICT(id) DO UPDATE SET newest_trusted_us = max(newest_trusted_us, excluded.newest_trusted_us)
+                """)
+            try statement.bind(micros, at: 1)
+            _ = try statement.step()
+        }
+    }
+
     /// The highest row id so far (0 for none): rows above it arrive later.
     public func lastRowID() throws -> Int64 {
         try withStore { $0.mirror.nextRowID - 1 }
@@ -108,6 +128,9 @@ extension RingDatabase {
             rows INTEGER NOT NULL,
             received_at INTEGER NOT NULL,
             boot_id TEXT NOT NULL) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS clock_mark(
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            newest_trusted_us INTEGER NOT NULL);
         """
 }
 

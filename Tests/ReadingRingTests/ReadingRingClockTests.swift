@@ -35,4 +35,26 @@ import Testing
         #expect(pending.map(\.id) == candidates.map(\.id) + [before + 1])
         #expect(pending.prefix(5).allSatisfy { $0.receivedAt == 60_000_000 + Int64($0.recordID.dropFirst(4))! + 1_000 && $0.payload == [7] })
     }
+
+    @Test func trustedMarkOnlyMovesForwardAndNotesRoundTrip() throws {
+        let dir = try TemporaryDirectory()
+        do {
+            let (ring, _) = try ReadingRing.open(dir.configuration())
+            #expect(try ring.trustedClockMark() == nil)
+            try ring.saveTrustedClockMark(2_000)
+            try ring.saveTrustedClockMark(1_000)
+            let notes = [
+                ClockNote(recordID: "a", mono: 5, rows: 2, receivedAt: 60, bootID: "boot-1"),
+                ClockNote(recordID: "b", mono: 6, rows: 1, receivedAt: 61, bootID: "boot-1"),
+            ]
+            try ring.saveClockNotes(notes)
+            try ring.close()
+        }
+        let (ring, _) = try ReadingRing.open(dir.configuration())
+        #expect(try ring.trustedClockMark() == 2_000)
+        #expect(try ring.clockNotes().sorted { $0.recordID < $1.recordID }.map(\.recordID) == ["a", "b"])
+        #expect(try ring.clockNotes().first { $0.recordID == "a" } == ClockNote(recordID: "a", mono: 5, rows: 2, receivedAt: 60, bootID: "boot-1"))
+        try ring.removeClockNotes(["a"])
+        #expect(try ring.clockNotes().map(\.recordID) == ["b"])
+    }
 }

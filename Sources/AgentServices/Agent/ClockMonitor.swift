@@ -43,6 +43,8 @@ final class ClockMonitor: Sendable {
         var untrustedSince: Int64?
         /// Record ids noted since the last `tick` saved notes to the ring.
         var unsaved: [String] = []
+        /// Boottime µs when the trusted clock mark was last saved.
+        var markSavedAt: Int64?
     }
 
     /// Uploads wait at most this long for an untrusted clock: a gateway whose clock never syncs
@@ -65,8 +67,8 @@ final class ClockMonitor: Sendable {
         self.logger = logger
         bootID = Self.readBootID()
         let (wall, mono) = Self.readClocks()
-        let judge = ClockJudge(
-            floor: ClockJudge.buildDateFloorMicros, newestStamp: try? ring.newestReceivedAt(), wall: wall, mono: mono)
+        let marks = [try? ring.newestReceivedAt(), try? ring.trustedClockMark()].compactMap { $0 }
+        let judge = ClockJudge(floor: ClockJudge.buildDateFloorMicros, newestStamp: marks.max(), wall: wall, mono: mono)
         var initial = State(judge: judge)
         let restored = Self.restoreNotes(ring: ring, bootID: bootID, into: &initial, logger: logger)
         runStartRowID = restored ? 0 : (try? ring.lastRowID()) ?? 0
@@ -125,6 +127,7 @@ final class ClockMonitor: Sendable {
     func tick(tables: [String: CompiledTable]) -> Int64 {
         let reading = stamp()
         saveNotes()
+        saveMark(reading)
         let (trusted, pending, untrustedFor) = state.withLock { state in
             (state.judge.isTrusted, !state.untrusted.isEmpty, state.untrustedSince.map { reading.mono - $0 })
         }
@@ -148,6 +151,20 @@ final class ClockMonitor: Sendable {
     func withState<T>(_ body: (inout State) -> T) -> T {
         state.withLock { body(&$0) }
     }
+
+    /// Once a minute while trusted (a write a second would wear flash for nothing): a clock that
+    /// comes back more than a minute behind it is then seen as untrusted even with an empty ring.
+    private func saveMark(_ reading: Stamp) {
+        guard reading.trusted else { return }
+        let due = state.withLock { state -> Bool in
+            guard reading.mono - (state.markSavedAt ?? .min / 2) >= Self.markIntervalMicros else { return false }
+            state.markSavedAt = reading.mono
+            return true
+        }
+        if due { try? ring.saveTrustedClockMark(reading.wall) }
+    }
+
+    static let markIntervalMicros: Int64 = 60 * 1_000_000
 
     var snapshot: Snapshot {
         let (wall, mono) = Self.readClocks()
