@@ -53,6 +53,10 @@ def test_clock_stepped_from_1970_rows_flagged_then_rebased(stack, work):
     status = clock(agent)
     assert status["rows_not_rebased_total"] == 0
     assert status["last_step_s"] > 1_700_000_000
+    summary = agent.cli("status").stdout
+    assert "Clock:       stepped since" in summary and "20 rows unsynced, 20 re-based, 0 not" in summary, summary
+    metrics = agent.http_get("/metrics")[1]
+    assert 'zerobus_edge_clock_state{state="stepped"} 1' in metrics
     late = publisher.publish(10, prefix="late")
     after_to = time.time()
     publisher.close()
