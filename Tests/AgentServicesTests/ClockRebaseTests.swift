@@ -47,4 +47,20 @@ import Testing
         let payload = try descriptor.encode([nil, nil, .int(5), .double(1), .bool(true)])
         #expect(ClockMonitor.rebased(payload, descriptor: descriptor, mappings: Self.mappings, from: Self.old, to: Self.new) == nil)
     }
+
+    @Test func jsonRecordsAreRewrittenInTheirText() throws {
+        let values: [ProtoValue?] = [
+            .int(Self.old), .string(Timestamps.rfc3339(microseconds: Self.old)), .int(1_796_326_399_000_000), .double(0.1),
+            .bool(false),
+        ]
+        let payload = Array(descriptor.jsonString(of: values).utf8)
+        let rebased = try #require(ClockMonitor.rebasedJSON(payload, mappings: Self.mappings, from: Self.old, to: Self.new))
+        var expected = values
+        expected[0] = .int(Self.new)
+        expected[1] = .string("2026-12-03T19:33:20.123456Z")
+        #expect(String(decoding: rebased, as: UTF8.self) == descriptor.jsonString(of: expected))
+        // A longer number that merely starts with the old one is not the old value.
+        let longer = Array(#"{"received":601234567}"#.utf8)
+        #expect(ClockMonitor.rebasedJSON(longer, mappings: Self.mappings, from: Self.old, to: Self.new) == nil)
+    }
 }

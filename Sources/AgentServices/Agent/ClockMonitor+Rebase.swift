@@ -24,10 +24,12 @@ extension ClockMonitor {
                 let receivedAt = offset + mono
                 if descriptors[row.descriptorID] == nil { descriptors[row.descriptorID] = descriptor(row.descriptorID) }
                 var payload = row.payload
-                if let (descriptor, recordType) = descriptors[row.descriptorID] ?? nil, recordType == .proto,
+                if let (descriptor, recordType) = descriptors[row.descriptorID] ?? nil,
                    let mappings = tables[row.table]?.mapper.mappings {
-                    payload = Self.rebased(row.payload, descriptor: descriptor, mappings: mappings,
-                                           from: row.receivedAt, to: receivedAt) ?? row.payload
+                    payload = (recordType == .proto
+                        ? Self.rebased(row.payload, descriptor: descriptor, mappings: mappings, from: row.receivedAt, to: receivedAt)
+                        : Self.rebasedJSON(row.payload, mappings: mappings, from: row.receivedAt, to: receivedAt))
+                        ?? row.payload
                 }
                 rewritten.append((row.id, receivedAt, payload))
             }
@@ -74,5 +76,43 @@ extension ClockMonitor {
         }
         guard changed else { return nil }
         return try? descriptor.encode(values)
+    }
+
+    /// The same for a `record_type = "json"` row (compact JSON from `MessageDescriptor.jsonString`):
+    /// the member `"<column>":<old value>` is replaced in the text, so nothing else is re-rendered.
+    static func rebasedJSON(_ payload: [UInt8], mappings: [ColumnMapping], from old: Int64, to new: Int64) -> [UInt8]? {
+        var bytes = payload
+        var changed = false
+        for mapping in mappings where mapping.source == .receivedAt || mapping.defaultSource == .receivedAt {
+            guard let oldValue = RowMapper.receivedAtValue(old, for: mapping.column.type).flatMap(jsonText),
+                  let newValue = RowMapper.receivedAtValue(new, for: mapping.column.type).flatMap(jsonText) else { continue }
+            let prefix = "\"\(mapping.column.name)\":"
+            // A value ends at `,` or `}`: 601 must not match the start of 6012.
+            for end in [",", "}"] {
+                let pattern = Array((prefix + oldValue + end).utf8)
+                guard let start = firstIndex(of: pattern, in: bytes) else { continue }
+                bytes.replaceSubrange(start..<(start + pattern.count), with: Array((prefix + newValue + end).utf8))
+                changed = true
+                break
+            }
+        }
+        return changed ? bytes : nil
+    }
+
+    private static func firstIndex(of pattern: [UInt8], in bytes: [UInt8]) -> Int? {
+        guard !pattern.isEmpty, bytes.count >= pattern.count else { return nil }
+        for start in 0...(bytes.count - pattern.count) where bytes[start] == pattern[0] {
+            if bytes[start..<(start + pattern.count)].elementsEqual(pattern) { return start }
+        }
+        return nil
+    }
+
+    /// Integers and RFC 3339 text (no characters JSON escapes), as `jsonString` writes them.
+    private static func jsonText(_ value: ProtoValue) -> String? {
+        switch value {
+        case .int(let integer): String(integer)
+        case .string(let text): "\"\(text)\""
+        default: nil
+        }
     }
 }
