@@ -5,6 +5,7 @@ after the step are synced; health shows unsynced, then stepped.
 The agent runs under Fixtures/clock_shift.c (LD_PRELOAD), which shifts only its wall clock by
 the seconds in a file; the broker, the emulator and this test keep the real clock."""
 
+import sqlite3
 import subprocess
 import time
 from pathlib import Path
@@ -29,11 +30,16 @@ def clock(agent) -> dict:
     return (agent.health() or {}).get("clock") or {}
 
 
+JSON_TABLE = "main.iot.readings_json"
+
+
 def test_clock_stepped_from_1970_rows_flagged_then_rebased(stack, work):
+    """Each message feeds a protobuf and a record_type = "json" table (one record id, two rows)."""
     shift_file = work / "clock-shift"
     # The agent's wall clock reads about a minute after the epoch.
     shift_file.write_text(f"{60 - time.time():.6f}\n")
-    stack.configure(tables=[TableSpec(READINGS, ["sensors/+/+"], COLUMNS)])
+    stack.configure(tables=[TableSpec(READINGS, ["sensors/+/+"], COLUMNS),
+                            TableSpec(JSON_TABLE, ["sensors/+/+"], COLUMNS, {"record_type": "json"})])
     agent = stack.agent(env={"LD_PRELOAD": str(build_shim(work)), "CLOCK_SHIFT_FILE": str(shift_file)})
     agent.start()
     wait_for(lambda: clock(agent).get("state") == "unsynced", 15, "health: clock unsynced", stack.diagnostics)
@@ -43,26 +49,34 @@ def test_clock_stepped_from_1970_rows_flagged_then_rebased(stack, work):
     before_from = time.time()
     early = publisher.publish(20, rate=100, prefix="early")
     before_to = time.time()
-    wait_for(lambda: clock(agent).get("rows_unsynced_total") == 20, 15, "20 unsynced rows", stack.diagnostics)
+    wait_for(lambda: clock(agent).get("rows_unsynced_total") == 40, 15, "40 unsynced rows", stack.diagnostics)
     assert clock(agent)["uploads_held"] is True
     assert reading_rows(stack.emulator) == [], "rows stamped by an untrusted clock left before their re-base"
 
     shift_file.write_text("0\n")  # NTP steps the clock to now
     wait_for(lambda: clock(agent).get("state") == "stepped", 15, "health: clock stepped", stack.diagnostics)
-    wait_for(lambda: clock(agent).get("rows_rebased_total") == 20, 15, "20 rows re-based", stack.diagnostics)
+    wait_for(lambda: clock(agent).get("rows_rebased_total") == 40, 15, "40 rows re-based", stack.diagnostics)
     status = clock(agent)
     assert status["rows_not_rebased_total"] == 0
     assert status["last_step_s"] > 1_700_000_000
     summary = agent.cli("status").stdout
-    assert "Clock:       stepped since" in summary and "20 rows unsynced, 20 re-based, 0 not" in summary, summary
+    assert "Clock:       stepped since" in summary and "40 rows unsynced, 40 re-based, 0 not" in summary, summary
     metrics = agent.http_get("/metrics")[1]
     assert 'zerobus_edge_clock_state{state="stepped"} 1' in metrics
     late = publisher.publish(10, prefix="late")
     after_to = time.time()
     publisher.close()
 
-    wait_for(lambda: len(reading_rows(stack.emulator)) >= 30, 30, "30 rows in the cloud", stack.diagnostics)
-    rows = reading_rows(stack.emulator)
+    for table in (READINGS, JSON_TABLE):
+        wait_for(lambda: len(reading_rows(stack.emulator, table)) >= 30, 30, f"30 rows in {table}", stack.diagnostics)
+        check_rows(reading_rows(stack.emulator, table), early, late, (before_from, before_to, after_to))
+    log = agent.log_path.read_text(errors="replace")
+    assert log.count("wall clock untrusted") == 1
+    assert "wall clock trusted again" in log and "re-based" in log
+
+
+def check_rows(rows: list[dict], early: list[str], late: list[str], times: tuple[float, float, float]) -> None:
+    before_from, before_to, after_to = times
     by_id = {row["reading_id"]: row for row in rows}
     assert sorted(by_id) == sorted(early + late)
     for reading in early:
@@ -74,16 +88,11 @@ def test_clock_stepped_from_1970_rows_flagged_then_rebased(stack, work):
         row = by_id[reading]
         assert row["clock_synced"] is True
         assert before_to <= int(row["received_at"]) / 1e6 <= after_to + 2
-    log = agent.log_path.read_text(errors="replace")
-    assert log.count("wall clock untrusted") == 1
-    assert "wall clock trusted again" in log and "re-based" in log
 
 
 def test_kill9_while_unsynced_rows_of_both_runs_rebased(stack, work):
     """Untrusted stamps survive a kill -9 within the same boot (boottime runs on): rows from
     before and after the restart are all re-based once the clock steps."""
-    import sqlite3
-
     shift_file = work / "clock-shift"
     shift_file.write_text(f"{60 - time.time():.6f}\n")
     stack.configure(tables=[TableSpec(READINGS, ["sensors/+/+"], COLUMNS)])
