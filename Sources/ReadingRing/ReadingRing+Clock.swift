@@ -53,18 +53,19 @@ extension ReadingRing {
         try withStore { $0.mirror.nextRowID - 1 }
     }
 
-    /// Rows with id > `after` and `received_at` in `stamps`, in id order: the rows a re-base may
-    /// concern (the caller picks its own by record id).
-    public func rows(after id: Int64, stampedIn stamps: ClosedRange<Int64>) throws -> [RebaseCandidate] {
+    /// Up to `limit` rows with id > `after` and `received_at` in `stamps`, in id order: the rows a
+    /// re-base may concern (the caller picks its own by record id).
+    public func rows(after id: Int64, stampedIn stamps: ClosedRange<Int64>, limit: Int = .max) throws -> [RebaseCandidate] {
         try withStore { store in
             let names = store.mirror.tableNames
             let select = try store.db.prepare("""
                 SELECT id, table_id, descriptor_id, record_id, received_at, payload FROM rows
-                WHERE id > ?1 AND received_at BETWEEN ?2 AND ?3 ORDER BY id
+                WHERE id > ?1 AND received_at BETWEEN ?2 AND ?3 ORDER BY id LIMIT ?4
                 """)
             try select.bind(id, at: 1)
             try select.bind(stamps.lowerBound, at: 2)
             try select.bind(stamps.upperBound, at: 3)
+            try select.bind(limit, at: 4)
             var rows: [RebaseCandidate] = []
             while try select.step() == .row {
                 rows.append(RebaseCandidate(

@@ -29,6 +29,10 @@ import Testing
         let candidates = try ring.rows(after: 0, stampedIn: 0...100_000_000)
         #expect(candidates.map(\.recordID) == (0..<5).map { "rec-\($0)" })
         #expect(candidates.allSatisfy { $0.table == "main.a" })
+        // Batches continue after the last id of the previous one.
+        let first = try ring.rows(after: 0, stampedIn: 0...100_000_000, limit: 2)
+        let next = try ring.rows(after: first.last!.id, stampedIn: 0...100_000_000, limit: 2)
+        #expect((first + next).map(\.recordID) == ["rec-0", "rec-1", "rec-2", "rec-3"])
         let changed = try ring.rewrite(candidates.map { ($0.id, $0.receivedAt + 1_000, [7]) } + [(id: 999, receivedAt: 1, payload: [])])
         #expect(changed == 5)
         let pending = try ring.pending(table: "main.a", after: 0, maxRecords: 10, maxBytes: 1 << 20)

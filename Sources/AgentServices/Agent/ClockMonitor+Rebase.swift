@@ -16,24 +16,32 @@ extension ClockMonitor {
         }
         let (noted, stamps, offset) = withState { ($0.untrusted, $0.stamps, $0.judge.offset) }
         guard let stamps, !noted.isEmpty else { return }
-        var rewritten: [(id: Int64, receivedAt: Int64, payload: [UInt8])] = []
         var descriptors: [Int64: (MessageDescriptor, RecordType)?] = [:]
         do {
-            for row in try ring.rows(after: runStartRowID, stampedIn: stamps) {
-                guard let mono = noted[row.recordID]?.mono else { continue }
-                let receivedAt = offset + mono
-                if descriptors[row.descriptorID] == nil { descriptors[row.descriptorID] = descriptor(row.descriptorID) }
-                var payload = row.payload
-                if let (descriptor, recordType) = descriptors[row.descriptorID] ?? nil,
-                   let mappings = tables[row.table]?.mapper.mappings {
-                    payload = (recordType == .proto
-                        ? Self.rebased(row.payload, descriptor: descriptor, mappings: mappings, from: row.receivedAt, to: receivedAt)
-                        : Self.rebasedJSON(row.payload, mappings: mappings, from: row.receivedAt, to: receivedAt))
-                        ?? row.payload
+            var count = 0
+            var after = runStartRowID
+            // In batches: an hour of untrusted rows must not be read into memory at once.
+            while true {
+                let batch = try ring.rows(after: after, stampedIn: stamps, limit: Self.rebaseBatchRows)
+                var rewritten: [(id: Int64, receivedAt: Int64, payload: [UInt8])] = []
+                for row in batch {
+                    guard let mono = noted[row.recordID]?.mono else { continue }
+                    let receivedAt = offset + mono
+                    if descriptors[row.descriptorID] == nil { descriptors[row.descriptorID] = descriptor(row.descriptorID) }
+                    var payload = row.payload
+                    if let (descriptor, recordType) = descriptors[row.descriptorID] ?? nil,
+                       let mappings = tables[row.table]?.mapper.mappings {
+                        payload = (recordType == .proto
+                            ? Self.rebased(row.payload, descriptor: descriptor, mappings: mappings, from: row.receivedAt, to: receivedAt)
+                            : Self.rebasedJSON(row.payload, mappings: mappings, from: row.receivedAt, to: receivedAt))
+                            ?? row.payload
+                    }
+                    rewritten.append((row.id, receivedAt, payload))
                 }
-                rewritten.append((row.id, receivedAt, payload))
+                count += try ring.rewrite(rewritten)
+                guard let last = batch.last, batch.count == Self.rebaseBatchRows else { break }
+                after = last.id
             }
-            let count = try ring.rewrite(rewritten)
             // Rows noted but not found were sent or dropped meanwhile (or held in memory by a full
             // ring in pause mode): they keep their time.
             let missed = max(noted.values.reduce(0) { $0 + $1.rows } - count, 0)

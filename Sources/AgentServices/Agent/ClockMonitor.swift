@@ -50,8 +50,11 @@ final class ClockMonitor: Sendable {
     /// Uploads wait at most this long for an untrusted clock: a gateway whose clock never syncs
     /// must still deliver (its rows then carry `clock_synced = false` and their unsynced time).
     static let holdLimitMicros: Int64 = 600 * 1_000_000
-    /// Remembered untrusted rows at most (~100 bytes each); beyond, rows stay flagged, unrebased.
-    static let maxTracked = 1_000_000
+    /// Remembered untrusted record ids at most (~100 bytes each, so ~25 MB): beyond, rows stay
+    /// flagged with their untrusted time (counted as not re-based).
+    static let maxTracked = 250_000
+    /// Rows read per step of a re-base.
+    static let rebaseBatchRows = 5_000
 
     private let state: Mutex<State>
     let ring: ReadingRing
