@@ -128,3 +128,25 @@ def test_kill9_while_unsynced_rows_of_both_runs_rebased(stack, work):
     for reading, row in rows.items():
         assert row["clock_synced"] is False
         assert started - 2 <= int(row["received_at"]) / 1e6 <= published + 2, f"{reading} not re-based"
+
+
+def test_clock_that_never_syncs_still_delivers_after_the_hold(stack, work):
+    """With agent.clock_hold_s = 2 a clock stuck at 1970 holds uploads only briefly: rows leave
+    flagged with their 1970 times (nothing to re-base them with)."""
+    shift_file = work / "clock-shift"
+    shift_file.write_text(f"{60 - time.time():.6f}\n")
+    stack.configure(tables=[TableSpec(READINGS, ["sensors/+/+"], COLUMNS)], sections={"agent": {"clock_hold_s": 2}})
+    agent = stack.agent(env={"LD_PRELOAD": str(build_shim(work)), "CLOCK_SHIFT_FILE": str(shift_file)})
+    agent.start()
+    publisher = Publisher(stack.broker)
+    ids = publisher.publish(5, prefix="stuck")
+    publisher.close()
+    wait_for(lambda: len(reading_rows(stack.emulator)) >= 5, 30, "5 rows in the cloud", stack.diagnostics)
+    rows = reading_rows(stack.emulator)
+    assert sorted(row["reading_id"] for row in rows) == sorted(ids)
+    for row in rows:
+        assert row["clock_synced"] is False
+        assert int(row["received_at"]) / 1e6 < 86_400, "a 1970 stamp, as the clock said"
+    status = clock(agent)
+    assert status["state"] == "unsynced" and status["uploads_held"] is False
+    assert "wall clock still untrusted: sending rows" in agent.log_path.read_text(errors="replace")

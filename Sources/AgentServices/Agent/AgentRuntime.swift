@@ -64,7 +64,8 @@ public final class AgentRuntime: Sendable {
         let pauseIntake = pauseIntake
         intake = Intake(
             routes: routes, ring: ring, gatewayID: configuration.agent.gatewayID,
-            recordIDs: recordIDs, clock: ClockMonitor(ring: ring, logger: logger),
+            recordIDs: recordIDs, clock: ClockMonitor(
+                ring: ring, holdLimitSeconds: configuration.agent.clockHoldSeconds, logger: logger),
             logger: logger, onFull: { pauseIntake.trigger() })
         mqtt = Shared(try Self.mqttClient(configuration, intake: intake, state: mqttState, logger: logger))
         let mqttStateRef = mqttState

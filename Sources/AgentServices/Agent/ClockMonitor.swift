@@ -47,9 +47,9 @@ final class ClockMonitor: Sendable {
         var markSavedAt: Int64?
     }
 
-    /// Uploads wait at most this long for an untrusted clock: a gateway whose clock never syncs
-    /// must still deliver (its rows then carry `clock_synced = false` and their unsynced time).
-    static let holdLimitMicros: Int64 = 600 * 1_000_000
+    /// Uploads wait at most this long for an untrusted clock (`agent.clock_hold_s`): a gateway
+    /// whose clock never syncs must still deliver (flagged, with its unsynced times).
+    let holdLimitMicros: Int64
     /// Remembered untrusted record ids at most (~100 bytes each, so ~25 MB): beyond, rows stay
     /// flagged with their untrusted time (counted as not re-based).
     static let maxTracked = 250_000
@@ -65,7 +65,8 @@ final class ClockMonitor: Sendable {
     /// `/proc/sys/kernel/random/boot_id`: boottime instants of another boot mean nothing.
     let bootID: String
 
-    init(ring: ReadingRing, logger: Logger) {
+    init(ring: ReadingRing, holdLimitSeconds: Int = 600, logger: Logger) {
+        holdLimitMicros = Int64(holdLimitSeconds) * 1_000_000
         self.ring = ring
         self.logger = logger
         bootID = Self.readBootID()
@@ -136,7 +137,7 @@ final class ClockMonitor: Sendable {
         }
         if trusted, pending { rebase(tables: tables) }
         let stillPending = state.withLock { !$0.untrusted.isEmpty }
-        if !trusted, let untrustedFor, untrustedFor >= Self.holdLimitMicros {
+        if !trusted, let untrustedFor, untrustedFor >= holdLimitMicros {
             if ring.uploadsAreHeld {
                 ring.holdUploads(false)
                 logger.warning("wall clock still untrusted: sending rows with clock_synced = false and unsynced times",
