@@ -4,7 +4,7 @@ VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 APT_PACKAGES := libnghttp2-dev libmbedtls-dev libsqlite3-dev libmosquitto-dev mosquitto \
 	mosquitto-clients protobuf-compiler openssl sqlite3 pkg-config python3-venv \
-	debhelper dpkg-dev lintian file systemd adduser
+	debhelper dpkg-dev lintian file systemd adduser gcc
 SWIFT_BUILD_FLAGS ?=
 
 .PHONY: help deps apt venv build test test-swift test-emulator test-agent test-schema test-package \

@@ -55,6 +55,8 @@ public final class ReadingRing: Sendable {
     public let openReport: OpenReport
     private let store: Mutex<RingStore?>
     let intake: Mutex<IntakeState>
+    /// While true, `pending` returns nothing (see `holdUploads`).
+    let uploadsHeld = Atomic<Bool>(false)
 
     private init(
         store: consuming sending RingStore, intake: consuming sending IntakeState, configuration: RingConfiguration,
@@ -217,7 +219,8 @@ public final class ReadingRing: Sendable {
     /// `maxBytes` of payload would be exceeded (the first row always comes) and before the
     /// descriptor changes.
     public func pending(table: String, after id: Int64, maxRecords: Int, maxBytes: Int) throws -> [StoredRow] {
-        try withStore { try $0.pending(table: table, after: id, maxRecords: maxRecords, maxBytes: maxBytes) }
+        if uploadsHeld.load(ordering: .relaxed) { return [] }
+        return try withStore { try $0.pending(table: table, after: id, maxRecords: maxRecords, maxBytes: maxBytes) }
     }
 
     /// The id of the newest row in SQLite (0 when none was ever stored). Rows still in the

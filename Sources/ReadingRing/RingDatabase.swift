@@ -93,6 +93,7 @@ enum RingDatabase {
             try db.execute(sparkplugAliasesSchema)
             try db.execute(outagesSchema)
             try db.execute(sentRangesSchema)
+            try db.execute(clockNotesSchema)
         }
         try db.pragma("user_version", String(schemaVersion))
         if try db.pragma("auto_vacuum") != "2" {

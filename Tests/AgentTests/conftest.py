@@ -44,9 +44,10 @@ class Stack:
                                    **kwargs)
         return self.config
 
-    def agent(self) -> Agent:
-        """A new agent process (not started) on the current config, logging to agent.log."""
-        agent = Agent(self.config or self.configure(), self.work / "agent.log")
+    def agent(self, env: dict | None = None) -> Agent:
+        """A new agent process (not started) on the current config, logging to agent.log;
+        `env` adds variables to its environment."""
+        agent = Agent(self.config or self.configure(), self.work / "agent.log", env=env)
         self.agents.append(agent)
         return agent
 

@@ -65,8 +65,9 @@ extension AgentConfiguration {
         let dataDirectory = reader.string("data_dir", default: "/var/lib/zerobus-edge")
         if dataDirectory.isEmpty { reader.report("data_dir", "must not be empty") }
         let logLevel = reader.choice("log_level", default: LogLevel.info)
+        let clockHold = reader.integer("clock_hold_s", default: 600, range: 0...86_400)
         reader.finish()
-        return Agent(gatewayID: gatewayID, dataDirectory: dataDirectory, logLevel: logLevel)
+        return Agent(gatewayID: gatewayID, dataDirectory: dataDirectory, logLevel: logLevel, clockHoldSeconds: Int(clockHold))
     }
 
     static func isUsableGatewayID(_ text: String) -> Bool {

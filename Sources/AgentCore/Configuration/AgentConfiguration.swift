@@ -19,6 +19,9 @@ public struct AgentConfiguration: Sendable, Hashable {
         /// Default `/var/lib/zerobus-edge`; the SQLite ring lives here.
         public var dataDirectory: String
         public var logLevel: LogLevel
+        /// `clock_hold_s`: how long uploads wait for an untrusted wall clock (README "Clocks"), so
+        /// its rows leave re-based; 0 never waits. Default 600.
+        public var clockHoldSeconds: Int = 600
     }
 
     public enum LogLevel: String, Sendable, Hashable, CaseIterable, Comparable {

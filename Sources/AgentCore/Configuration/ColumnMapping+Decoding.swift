@@ -59,6 +59,11 @@ extension ColumnMapping {
             case .timestamp, .bigint, .date, .string: return nil
             default: return "received_at can only fill timestamp, bigint, date or string columns"
             }
+        case .clockSynced:
+            switch type {
+            case .boolean, .string: return nil
+            default: return "clock_synced can only fill boolean or string columns"
+            }
         case .constant(let value):
             do {
                 _ = try ValueCoercion.coerce(value, to: type)

@@ -67,6 +67,7 @@ public struct ConfigurationDiff: Sendable, Hashable {
         ]
         if old.agent.dataDirectory != new.agent.dataDirectory { needsRestart.append("agent.data_dir") }
         if old.agent.gatewayID != new.agent.gatewayID { needsRestart.append("agent.gateway_id") }
+        if old.agent.clockHoldSeconds != new.agent.clockHoldSeconds { needsRestart.append("agent.clock_hold_s") }
         needsRestart += buffer.filter(\.1).map { "buffer.\($0.0)" }
         if old.health.table != new.health.table { needsRestart.append("health.table") }
     }
@@ -83,6 +84,7 @@ public struct ConfigurationDiff: Sendable, Hashable {
         var result = new
         result.agent.dataDirectory = old.agent.dataDirectory
         result.agent.gatewayID = old.agent.gatewayID
+        result.agent.clockHoldSeconds = old.agent.clockHoldSeconds
         result.buffer = old.buffer
         result.health.table = old.health.table
         return result

@@ -81,6 +81,7 @@ extension HealthReport {
         json.endArray()
 
         writeOutages(to: &json)
+        writeClock(to: &json)
         json.key("version"); json.string(version)
         json.endObject()
         return json.output
@@ -167,6 +168,18 @@ extension HealthReport {
                     rowsBuffered: try outage.int("rows_buffered"),
                     rowsDropped: try outage.int("rows_dropped"))
             }
+        }
+        if !document.isAbsentOrNull("clock") {
+            let clock = try document.object("clock")
+            report.clock = HealthReport.ClockStatus(
+                state: try clock.string("state"),
+                reason: clock.isAbsentOrNull("reason") ? nil : try clock.string("reason"),
+                since: try clock.timestamp("since"),
+                lastStepSeconds: clock.isAbsentOrNull("last_step_s") ? nil : try clock.double("last_step_s"),
+                rowsUnsynced: try clock.intOrZero("rows_unsynced_total"),
+                rowsRebased: try clock.intOrZero("rows_rebased_total"),
+                rowsNotRebased: try clock.intOrZero("rows_not_rebased_total"),
+                uploadsHeld: clock.isAbsentOrNull("uploads_held") ? false : try clock.bool("uploads_held"))
         }
         return report
     }

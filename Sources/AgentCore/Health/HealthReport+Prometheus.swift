@@ -55,6 +55,8 @@ extension HealthReport {
             text.gauge("last_outage_rows_dropped", "Rows dropped during the newest outage.", last.rowsDropped)
         }
 
+        writeClockMetrics(to: &text)
+
         func perTable(_ value: (TableStatus) -> Double) -> [([(String, String)], Double)] {
             tables.map { ([("table", $0.name)], value($0)) }
         }

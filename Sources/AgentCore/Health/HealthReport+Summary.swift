@@ -49,6 +49,7 @@ extension HealthReport {
                 + (outage.end == nil ? " (ongoing)" : "")
                 + ": \(outage.rowsBuffered) rows buffered, \(outage.rowsDropped) dropped")
         }
+        if let clockSummary { lines.append(clockSummary) }
         if let configError {
             lines.append("Config:      \(HealthFormatting.singleLine(configError.message)) "
                 + "(since \(ISO8601UTC.format(epochSeconds: configError.since)))")

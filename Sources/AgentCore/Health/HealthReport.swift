@@ -48,6 +48,8 @@ public struct HealthReport: Sendable, Hashable {
     public var tables: [TableStatus]
     /// `outages` (additive): recent periods without the cloud, oldest first (see `Outage`).
     public var outages: [Outage] = []
+    /// `clock` (additive): the wall clock's state (see `ClockStatus`); nil: not judged (omitted).
+    public var clock: ClockStatus?
     /// The agent's version (`zerobus-edge --version`).
     public var version: String
 

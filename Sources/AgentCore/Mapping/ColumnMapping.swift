@@ -47,8 +47,14 @@ public struct MessageContext: Sendable, Hashable {
     public var recordID: String
     /// MQTT v5 properties (`mqtt.*` sources); empty under MQTT 3.1.1.
     public var properties: MessageProperties
+    /// The `clock_synced` source: false while the wall clock is untrusted (`ClockJudge`).
+    public var clockSynced: Bool
 
-    public init(receivedAtMicros: Int64, gatewayID: String, recordID: String, properties: MessageProperties = MessageProperties()) {
+    public init(
+        receivedAtMicros: Int64, gatewayID: String, recordID: String, properties: MessageProperties = MessageProperties(),
+        clockSynced: Bool = true
+    ) {
+        self.clockSynced = clockSynced
         self.receivedAtMicros = receivedAtMicros
         self.gatewayID = gatewayID
         self.recordID = recordID

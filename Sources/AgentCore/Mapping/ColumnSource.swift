@@ -8,6 +8,9 @@ public enum ColumnSource: Sendable, Hashable, CustomStringConvertible {
     case payload
     /// `received_at`: when the agent received the message.
     case receivedAt
+    /// `clock_synced`: false when the agent's wall clock was untrusted as the message arrived
+    /// (see `ClockJudge`): its `received_at` was then re-based later, or could not be.
+    case clockSynced
     /// `gateway_id`: the configured gateway id.
     case gatewayID
     /// `topic`: the full topic name.
@@ -32,6 +35,7 @@ public enum ColumnSource: Sendable, Hashable, CustomStringConvertible {
         switch text {
         case "payload": self = .payload
         case "received_at": self = .receivedAt
+        case "clock_synced": self = .clockSynced
         case "gateway_id": self = .gatewayID
         case "topic": self = .topic
         case "record_id": self = .recordID
@@ -68,7 +72,7 @@ public enum ColumnSource: Sendable, Hashable, CustomStringConvertible {
                 throw ColumnSourceError(
                     source: text,
                     message: "expected topic[i], a JSON path like $.value (or @.value in an exploded table), payload, "
-                        + "received_at, gateway_id, topic, record_id or unmapped"
+                        + "received_at, clock_synced, gateway_id, topic, record_id or unmapped"
                 )
             }
         }
@@ -80,6 +84,7 @@ public enum ColumnSource: Sendable, Hashable, CustomStringConvertible {
         case .jsonPath(let path): path.description
         case .payload: "payload"
         case .receivedAt: "received_at"
+        case .clockSynced: "clock_synced"
         case .gatewayID: "gateway_id"
         case .topic: "topic"
         case .recordID: "record_id"

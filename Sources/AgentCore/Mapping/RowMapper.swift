@@ -236,7 +236,13 @@ public struct RowMapper: Sendable {
     }
 
     /// `received_at` into a column: µs for timestamp/bigint, days for date, RFC 3339 text for string.
-    private static func coerceTime(_ micros: Int64, to type: ColumnType) throws(CoercionFailure) -> ProtoValue {
+    /// What a `received_at` of `micros` becomes in a column of `type` (nil: it cannot fill one),
+    /// so that a re-base finds and replaces exactly what intake wrote.
+    public static func receivedAtValue(_ micros: Int64, for type: ColumnType) -> ProtoValue? {
+        try? coerceTime(micros, to: type)
+    }
+
+    static func coerceTime(_ micros: Int64, to type: ColumnType) throws(CoercionFailure) -> ProtoValue {
         switch type {
         case .timestamp, .bigint: return .int(micros)
         case .date: return .int(micros >= 0 ? micros / 86_400_000_000 : (micros + 1) / 86_400_000_000 - 1)
@@ -293,6 +299,7 @@ private struct MessageView {
             return .json(.string(String(topicLevels[resolved])))
         case .payload: return .payload(payload)
         case .receivedAt: return .microseconds(context.receivedAtMicros)
+        case .clockSynced: return .json(.bool(context.clockSynced))
         case .gatewayID: return .json(.string(context.gatewayID))
         case .topic: return .json(.string(topic))
         case .recordID: return .json(.string(context.recordID))

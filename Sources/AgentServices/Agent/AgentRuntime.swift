@@ -64,7 +64,8 @@ public final class AgentRuntime: Sendable {
         let pauseIntake = pauseIntake
         intake = Intake(
             routes: routes, ring: ring, gatewayID: configuration.agent.gatewayID,
-            recordIDs: recordIDs,
+            recordIDs: recordIDs, clock: ClockMonitor(
+                ring: ring, holdLimitSeconds: configuration.agent.clockHoldSeconds, logger: logger),
             logger: logger, onFull: { pauseIntake.trigger() })
         mqtt = Shared(try Self.mqttClient(configuration, intake: intake, state: mqttState, logger: logger))
         let mqttStateRef = mqttState
@@ -211,8 +212,10 @@ public final class AgentRuntime: Sendable {
     /// Every second: bounds of the ring, and resuming a paused intake once there is room.
     private func housekeeping() async {
         while !Task.isCancelled {
+            let tables = Dictionary(intake.currentRoutes.map { ($0.table.name, $0.table) }, uniquingKeysWith: { $1 })
+            let now = intake.clock.tick(tables: tables)
             do {
-                _ = try ring.enforceBounds()
+                _ = try ring.enforceBounds(now: now)
                 let drops = try ring.takeUnreportedDrops()
                 if drops.droppedTotal > 0 {
                     logger.warning("rows dropped from the buffer", metadata: [

@@ -158,6 +158,11 @@ final class HealthPublisher: Sendable {
                     rowsBuffered: Int(outage.rowsBuffered), rowsDropped: Int(outage.rowsDropped))
             }
         }
+        let clock = intake.clock.snapshot
+        report.clock = HealthReport.ClockStatus(
+            state: clock.state.rawValue, reason: clock.reason?.rawValue, since: clock.since / 1_000_000,
+            lastStepSeconds: clock.lastStepMicros.map { Double($0) / 1_000_000 }, rowsUnsynced: clock.rowsUnsynced,
+            rowsRebased: clock.rowsRebased, rowsNotRebased: clock.rowsNotRebased, uploadsHeld: clock.uploadsHeld)
         let snapshot = history.withLock { history -> HealthSnapshot in
             let verdict = HealthStateRule().evaluate(report, previous: history.previous, unconfiguredReason: unconfiguredReason)
             if let previous = history.previous, previous.state != verdict.state {

@@ -37,6 +37,8 @@ final class Intake: Sendable {
     private let onFull: @Sendable () -> Void
     /// Aliases of `sparkplug_b` tables (loaded from the ring here, at start-up).
     let sparkplug: SparkplugIntake
+    /// Stamps `received_at` and remembers stamps made while the wall clock was untrusted.
+    let clock: ClockMonitor
 
     private struct State {
         var counters = Counters()
@@ -54,9 +56,10 @@ final class Intake: Sendable {
     }
 
     init(
-        routes: [Route], ring: ReadingRing, gatewayID: String, recordIDs: RecordIDGenerator, logger: Logger,
-        onFull: @escaping @Sendable () -> Void
+        routes: [Route], ring: ReadingRing, gatewayID: String, recordIDs: RecordIDGenerator, clock: ClockMonitor,
+        logger: Logger, onFull: @escaping @Sendable () -> Void
     ) {
+        self.clock = clock
         self.routes = Mutex(routes)
         self.ring = ring
         self.gatewayID = gatewayID
@@ -92,11 +95,12 @@ final class Intake: Sendable {
                         metadata: ["topic": "\(message.topic)", "mid": "\(message.mid)"])
             return
         }
-        let receivedAt = ReadingRing.now()
+        let stamp = clock.stamp()
+        let receivedAt = stamp.wall
         let recordID = recordIDs.next()
         let context = MessageContext(
             receivedAtMicros: receivedAt, gatewayID: gatewayID, recordID: recordID,
-            properties: MessageProperties(message.properties))
+            properties: MessageProperties(message.properties), clockSynced: stamp.trusted)
         var rows: [NewRow] = []
         var refusals: [(table: String, reason: String)] = []
         var matched = false
@@ -133,6 +137,7 @@ final class Intake: Sendable {
             return
         }
         store(rows, delivery: delivery)
+        if !stamp.trusted, !rows.isEmpty { clock.noteUntrusted(recordIDs: rows.map(\.recordID), stamp: stamp) }
     }
 
     private func deliveryMark(_ message: borrowing MQTTDelivery) -> Delivery? {

@@ -46,7 +46,7 @@ import Testing
             #"agent.toml:53: table[0].columns[10].from: expected a source such as "$.value" or { const = … }, got an integer"#,
             "agent.toml:54: table[0].columns[11].from: expected { const = <value> }",
             "agent.toml:54: table[0].columns[11].from.constant: unknown key",
-            "agent.toml:55: table[0].columns[12].default: invalid source 'now': expected topic[i], a JSON path like $.value (or @.value in an exploded table), payload, received_at, gateway_id, topic, record_id or unmapped",
+            "agent.toml:55: table[0].columns[12].default: invalid source 'now': expected topic[i], a JSON path like $.value (or @.value in an exploded table), payload, received_at, clock_synced, gateway_id, topic, record_id or unmapped",
         ])
     }
 

@@ -178,7 +178,7 @@ import Testing
         }
         #expect(throws: ColumnSourceError(
             source: "value",
-            message: "expected topic[i], a JSON path like $.value (or @.value in an exploded table), payload, received_at, gateway_id, topic, record_id or unmapped"
+            message: "expected topic[i], a JSON path like $.value (or @.value in an exploded table), payload, received_at, clock_synced, gateway_id, topic, record_id or unmapped"
         )) { try ColumnSource(parsing: "value") }
         for text in ["topic[2]", "$.a[0]['b c']", "payload", "received_at", "gateway_id", "topic", "record_id"] {
             #expect(try ColumnSource(parsing: text).description == text)
