@@ -30,16 +30,19 @@ let package = Package(
         // glibc's <malloc.h> (mallopt, malloc_trim), for giving big payloads' memory back.
         .systemLibrary(name: "CMalloc"),
 
+        // Small pure helpers several targets share (JSON string escaping, base64, UTF-8
+        // validation, FNV-1a), so each exists once.
+        .target(name: "EdgeSupport", swiftSettings: strict),
         // TCP, TLS (mbedTLS), HTTP/2 (nghttp2), gRPC framing, HTTP/1.1 for OAuth. Knows nothing of Zerobus.
         .target(
             name: "GRPCTransport",
-            dependencies: ["CNghttp2", "CMbedTLS"],
+            dependencies: ["CNghttp2", "CMbedTLS", "EdgeSupport"],
             swiftSettings: strict
         ),
         // Unity Catalog column types → DescriptorProto, and rows of dynamic values → protobuf bytes.
         .target(
             name: "DynamicProtobuf",
-            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            dependencies: ["EdgeSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             swiftSettings: strict
         ),
         // The Zerobus Ingest client library: streams, acks, recovery, auth.
@@ -48,30 +51,31 @@ let package = Package(
             dependencies: [
                 "GRPCTransport",
                 "DynamicProtobuf",
+                "EdgeSupport",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
         // TOML 1.0 documents → values with their line and column (for errors that name the line).
-        .target(name: "TOML", swiftSettings: strict),
+        .target(name: "TOML", dependencies: ["EdgeSupport"], swiftSettings: strict),
         // The agent's pure core: configuration, topic routing, payload mapping to rows, health model.
         .target(
             name: "AgentCore",
-            dependencies: ["TOML", "DynamicProtobuf"],
+            dependencies: ["TOML", "DynamicProtobuf", "EdgeSupport"],
             swiftSettings: strict
         ),
         // SQLite wrapper (the only target importing CSQLite).
         .target(name: "SQLite", dependencies: ["CSQLite"], swiftSettings: strict),
         // The bounded on-disk ring of encoded rows awaiting acks, plus the quarantine.
-        .target(name: "ReadingRing", dependencies: ["SQLite"], swiftSettings: strict),
+        .target(name: "ReadingRing", dependencies: ["SQLite", "EdgeSupport"], swiftSettings: strict),
         // libmosquitto wrapper (the only target importing CMosquitto), on its own thread.
         .target(name: "Mosquitto", dependencies: ["CMosquitto"], swiftSettings: strict),
         // The agent's long-running jobs and OS integration (health server, sd_notify, signals).
         .target(
             name: "AgentServices",
             dependencies: [
-                "AgentCore", "ReadingRing", "Mosquitto", "ZerobusClient", "DynamicProtobuf", "GRPCTransport", "CMalloc",
+                "AgentCore", "ReadingRing", "Mosquitto", "ZerobusClient", "DynamicProtobuf", "GRPCTransport", "CMalloc", "EdgeSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -98,10 +102,11 @@ let package = Package(
 
         // Helpers shared by the test targets that spawn fixture processes (not shipped).
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
-        .testTarget(name: "GRPCTransportTests", dependencies: ["GRPCTransport"], swiftSettings: strict),
+        .testTarget(name: "GRPCTransportTests", dependencies: ["GRPCTransport", "EdgeSupport"], swiftSettings: strict),
         .testTarget(name: "DynamicProtobufTests", dependencies: ["DynamicProtobuf"], swiftSettings: strict),
         .testTarget(name: "ZerobusClientTests", dependencies: ["ZerobusClient"], swiftSettings: strict),
         .testTarget(name: "TOMLTests", dependencies: ["TOML"], swiftSettings: strict),
+        .testTarget(name: "EdgeSupportTests", dependencies: ["EdgeSupport"], swiftSettings: strict),
         .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore", "TOML"], swiftSettings: strict),
         .testTarget(name: "ReadingRingTests", dependencies: ["ReadingRing", "SQLite"], swiftSettings: strict),
         .testTarget(

@@ -1,3 +1,4 @@
+import EdgeSupport
 extension MessageDescriptor {
     /// Renders a row as compact JSON keyed by field name, for showing rows to people
     /// (e.g. quarantined records). Absent fields are omitted; bytes are base64; maps become
@@ -18,7 +19,7 @@ extension MessageDescriptor {
             if !first { output += "," }
             first = false
             let field = position < fields.count ? fields[position] : nil
-            appendJSONString(field?.name ?? "#\(position)", to: &output)
+            JSONString.append(field?.name ?? "#\(position)", to: &output)
             output += ":"
             appendValue(value, nested: field?.message, to: &output)
         }
@@ -32,8 +33,8 @@ private func appendValue(_ value: ProtoValue, nested: MessageDescriptor?, to out
     case .bool(let flag): output += flag ? "true" : "false"
     case .double(let number): appendNumber(number.isFinite ? number.description : nil, nonFinite: number, to: &output)
     case .float(let number): appendNumber(number.isFinite ? number.description : nil, nonFinite: Double(number), to: &output)
-    case .string(let text): appendJSONString(text, to: &output)
-    case .bytes(let bytes): appendJSONString(base64(bytes), to: &output)
+    case .string(let text): JSONString.append(text, to: &output)
+    case .bytes(let bytes): JSONString.append(Base64.encode(bytes), to: &output)
     case .list(let elements):
         output += "["
         for (index, element) in elements.enumerated() {
@@ -47,7 +48,7 @@ private func appendValue(_ value: ProtoValue, nested: MessageDescriptor?, to out
         output += "{"
         for (index, entry) in entries.enumerated() {
             if index > 0 { output += "," }
-            appendJSONString(mapKeyText(entry.key), to: &output)
+            JSONString.append(mapKeyText(entry.key), to: &output)
             output += ":"
             appendValue(entry.value, nested: valueMessage, to: &output)
         }
@@ -79,47 +80,9 @@ private func mapKeyText(_ key: ProtoValue) -> String {
     case .string(let text): text
     case .int(let integer): String(integer)
     case .bool(let flag): flag ? "true" : "false"
-    case .bytes(let bytes): base64(bytes)
+    case .bytes(let bytes): Base64.encode(bytes)
     case .double(let number): number.description
     case .float(let number): number.description
     case .list, .map, .message: key.kindName
     }
-}
-
-private func appendJSONString(_ text: String, to output: inout String) {
-    output += "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": output += "\\\""
-        case "\\": output += "\\\\"
-        case "\n": output += "\\n"
-        case "\r": output += "\\r"
-        case "\t": output += "\\t"
-        case _ where scalar.value < 0x20:
-            let hex = String(scalar.value, radix: 16)
-            output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        default: output.unicodeScalars.append(scalar)
-        }
-    }
-    output += "\""
-}
-
-/// Standard base64 with padding (RFC 4648 §4).
-func base64(_ bytes: [UInt8]) -> String {
-    let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-    var encoded: [UInt8] = []
-    encoded.reserveCapacity((bytes.count + 2) / 3 * 4)
-    var index = 0
-    while index < bytes.count {
-        let remaining = bytes.count - index
-        let chunk = UInt32(bytes[index]) << 16
-            | (remaining > 1 ? UInt32(bytes[index + 1]) << 8 : 0)
-            | (remaining > 2 ? UInt32(bytes[index + 2]) : 0)
-        encoded.append(alphabet[Int(chunk >> 18 & 63)])
-        encoded.append(alphabet[Int(chunk >> 12 & 63)])
-        encoded.append(remaining > 1 ? alphabet[Int(chunk >> 6 & 63)] : UInt8(ascii: "="))
-        encoded.append(remaining > 2 ? alphabet[Int(chunk & 63)] : UInt8(ascii: "="))
-        index += 3
-    }
-    return String(decoding: encoded, as: UTF8.self)
 }

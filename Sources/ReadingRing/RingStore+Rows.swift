@@ -1,3 +1,4 @@
+import EdgeSupport
 import SQLite
 
 extension RingStore {
@@ -8,7 +9,7 @@ extension RingStore {
            let id = descriptorIDs[DescriptorKey(tableID: tableID, bytes: descriptor)] {
             return id
         }
-        let hash = Self.fnv1a(descriptor)
+        let hash = FNV1a.hash(descriptor)
         let (tableID, id) = try write { () throws -> (Int64, Int64) in
             let tableID = try ensureTable(table)
             let lookup = try db.prepare("SELECT id, bytes FROM descriptors WHERE table_id = ?1 AND hash = ?2")
@@ -46,16 +47,6 @@ extension RingStore {
         mirror.tableIDs[table] = id
         mirror.tableNames[id] = table
         return id
-    }
-
-    /// 64-bit FNV-1a, stored as a signed INTEGER.
-    static func fnv1a(_ bytes: [UInt8]) -> Int64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01b3
-        }
-        return Int64(bitPattern: hash)
     }
 
     // MARK: Append

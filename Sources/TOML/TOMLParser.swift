@@ -3,7 +3,7 @@
 // (TOMLParser+Document, +Strings, +Numbers, +DateTime).
 
 /// A single-pass TOML parser over UTF-8 bytes. The bytes are already valid UTF-8
-/// (a Swift String, or checked by `UTF8Validation`), so only TOML's own rules are
+/// (a Swift String, or checked by `TOMLUTF8Check`), so only TOML's own rules are
 /// checked here.
 struct TOMLParser {
     let bytes: [UInt8]

@@ -1,3 +1,5 @@
+import EdgeSupport
+
 // The mutable document tree built while parsing. Tables are reference types here so a
 // header like [a.b.c] can walk down and keep a handle on the table it opened; the tree
 // is frozen into value types (TOMLTable/TOMLNode) once the whole document is read.
@@ -127,22 +129,7 @@ enum TOMLKeyFormat {
 
     static func key(_ key: String) -> String {
         if !key.isEmpty, key.utf8.allSatisfy(TOMLParser.isBareKeyByte) { return key }
-        var quoted = "\""
-        for scalar in key.unicodeScalars {
-            switch scalar {
-            case "\"": quoted += "\\\""
-            case "\\": quoted += "\\\\"
-            case "\n": quoted += "\\n"
-            case "\t": quoted += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    let hex = String(scalar.value, radix: 16, uppercase: true)
-                    quoted += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    quoted.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return quoted + "\""
+        // A JSON string literal (DEL escaped too) is a valid TOML basic string.
+        return JSONString.quoted(key)
     }
 }

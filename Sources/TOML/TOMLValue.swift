@@ -169,7 +169,7 @@ public enum TOML {
     public static func parse(utf8 bytes: [UInt8]) throws(TOMLError) -> TOMLTable {
         var bytes = bytes
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
-        try UTF8Validation.validate(bytes)
+        try TOMLUTF8Check.validate(bytes)
         var parser = TOMLParser(bytes: bytes)
         return try parser.parseDocument()
     }

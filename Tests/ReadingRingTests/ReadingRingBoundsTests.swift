@@ -324,20 +324,18 @@ import Testing
         #expect(throws: RingError.self) { try ReadingRing.open(configuration) }
     }
 
-    /// Not a pass/fail figure: single-row appends (one transaction each), as the MQTT thread does.
+    /// Single-row appends (one transaction each), as the MQTT thread's inline drain does, keep
+    /// every row in both sync modes. Their speed is the agent benchmark's business, not a test's.
     @Test(arguments: [RingConfiguration.SyncMode.normal, .full])
-    func singleRowAppendThroughput(sync: RingConfiguration.SyncMode) throws {
+    func singleRowAppendsKeepEveryRow(sync: RingConfiguration.SyncMode) throws {
         let dir = try TemporaryDirectory()
         var configuration = dir.configuration()
         configuration.sync = sync
         let (ring, _) = try ReadingRing.open(configuration)
         let d = try ring.descriptorID(table: "t", descriptor: descriptorBytes(1))
-        let rows = (0..<20_000).map { row($0, table: "t", descriptor: d) }
-        let elapsed = try ContinuousClock().measure {
-            for single in rows { try mustStore(ring, [single]) }
-        }
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        print("single-row append (sync=\(sync), 200 B): \(Int(Double(rows.count) / seconds)) rows/s, \(Int(seconds * 1e6 / Double(rows.count))) µs each")
+        let rows = (0..<2_000).map { row($0, table: "t", descriptor: d) }
+        for single in rows { try mustStore(ring, [single]) }
         #expect(try ring.stats().rows == rows.count)
+        #expect(try ring.pending(table: "t", after: 0, maxRecords: 5_000, maxBytes: 1 << 30).map(\.id) == Array(1...Int64(rows.count)))
     }
 }

@@ -1,3 +1,4 @@
+import EdgeSupport
 /// CSV payloads → one JSON object per line (`format = "csv"`), keyed by the header's names.
 ///
 /// RFC 4180 quoting (`"a ""quoted"" cell"`, delimiters and line breaks inside quotes), LF or
@@ -7,7 +8,7 @@
 /// quarantined whole rather than half-stored.
 enum CSVRecords {
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>, options: CSVOptions) throws(MappingError) -> [JSONValue] {
-        guard UTF8Text.isValid(bytes) else {
+        guard UTF8Validation.isValid(bytes) else {
             throw MappingError(kind: .invalidPayload, reason: "CSV payload is not valid UTF-8 text")
         }
         var lines = try splitLines(bytes, delimiter: options.delimiter)

@@ -1,3 +1,4 @@
+import EdgeSupport
 /// InfluxDB line protocol payloads → one JSON object per line (`format = "influx"`):
 /// `{"measurement": …, "tags": {…}, "fields": {…}, "timestamp": µs}`.
 ///
@@ -8,7 +9,7 @@
 /// absent and a column can fall back to `default = "received_at"`.
 enum InfluxLines {
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>, precision: InfluxPrecision) throws(MappingError) -> [JSONValue] {
-        guard UTF8Text.isValid(bytes) else {
+        guard UTF8Validation.isValid(bytes) else {
             throw MappingError(kind: .invalidPayload, reason: "line protocol payload is not valid UTF-8 text")
         }
         var records: [JSONValue] = []

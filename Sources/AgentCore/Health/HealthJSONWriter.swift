@@ -1,3 +1,4 @@
+import EdgeSupport
 /// A minimal, compact JSON writer: keys are written in the order the caller emits them, so the
 /// health document keeps the field order of SPEC §5.
 ///
@@ -80,6 +81,6 @@ struct HealthJSONWriter {
     }
 
     static func appendQuoted(_ text: String, to output: inout String) {
-        JSONValue.writeString(text, to: &output)
+        JSONString.append(text, to: &output)
     }
 }

@@ -92,11 +92,11 @@ extension HealthReport {
     /// Every SPEC §5 field is required; unknown keys are ignored so older readers accept newer
     /// documents; the additive per-table counters default to 0 when missing.
     public static func parse(json: String) throws(HealthDocumentError) -> HealthReport {
-        let root: HealthJSONReader.Value
+        let root: JSONValue
         do {
-            root = try HealthJSONReader.parse(json)
+            root = try JSONParser.parse(Array(json.utf8))
         } catch {
-            throw HealthDocumentError("invalid JSON at byte \(error.offset): \(error.reason)")
+            throw HealthDocumentError(error.description)
         }
         let document = try Fields(root, path: "")
         // Fields are read in document order, so the first problem reported is the first one in the file.
@@ -188,10 +188,10 @@ extension HealthReport {
 /// Typed access to the members of one JSON object, with error messages that name the field
 /// path (`zerobus.offline_for_s: expected an integer`).
 private struct Fields {
-    let members: [String: HealthJSONReader.Value]
+    let members: JSONObject
     let path: String
 
-    init(_ value: HealthJSONReader.Value, path: String) throws(HealthDocumentError) {
+    init(_ value: JSONValue, path: String) throws(HealthDocumentError) {
         guard case .object(let members) = value else {
             throw HealthDocumentError("\(path.isEmpty ? "document" : path): expected an object")
         }
@@ -201,7 +201,7 @@ private struct Fields {
 
     private func name(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
-    private func member(_ key: String) throws(HealthDocumentError) -> HealthJSONReader.Value {
+    private func member(_ key: String) throws(HealthDocumentError) -> JSONValue {
         guard let value = members[key] else { throw HealthDocumentError("\(name(key)): missing") }
         return value
     }
@@ -229,17 +229,19 @@ private struct Fields {
     }
 
     func int(_ key: String) throws(HealthDocumentError) -> Int {
-        guard case .number(let text) = try member(key), let number = Int(text) else {
+        guard case .number(let number) = try member(key), let integer = number.integer,
+              let value = Int(exactly: integer)
+        else {
             throw HealthDocumentError("\(name(key)): expected an integer")
         }
-        return number
+        return value
     }
 
     func double(_ key: String) throws(HealthDocumentError) -> Double {
-        guard case .number(let text) = try member(key), let number = Double(text) else {
+        guard case .number(let number) = try member(key) else {
             throw HealthDocumentError("\(name(key)): expected a number")
         }
-        return number
+        return number.double
     }
 
     func timestamp(_ key: String) throws(HealthDocumentError) -> Int64 {

@@ -33,47 +33,57 @@ public enum ISO8601UTC {
         return text + "Z"
     }
 
-    /// Microseconds since the Unix epoch for `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`.
-    /// `t`/space separators and a lower-case `z` are accepted; fractions beyond microseconds are
-    /// truncated; a leap second (`:60`) counts as `:59`. Returns nil for anything else.
-    public static func parseEpochMicros(_ text: String) -> Int64? {
-        var scanner = DigitScanner(Array(text.utf8))
-        guard let year = scanner.number(digits: 4), scanner.skip("-"),
-              let month = scanner.number(digits: 2), scanner.skip("-"),
-              let day = scanner.number(digits: 2),
-              scanner.skip(anyOf: "Tt "),
-              let hour = scanner.number(digits: 2), scanner.skip(":"),
-              let minute = scanner.number(digits: 2), scanner.skip(":"),
-              let second = scanner.number(digits: 2)
+    /// Microseconds since the Unix epoch for `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, the
+    /// text the agent writes. `t`/space separators, a lower-case `z`, a `,` before the fraction and
+    /// `±HHMM` are accepted; fractions beyond microseconds are truncated; a leap second (`:60`)
+    /// counts as the first second of the next minute. Returns nil for anything else.
+    ///
+    /// `lenient` (timestamps in sensor payloads) also takes a date alone (`YYYY-MM-DD`, midnight),
+    /// a time without seconds, and no zone designator (then UTC).
+    public static func parseEpochMicros(_ text: some StringProtocol, lenient: Bool = false) -> Int64? {
+        var reader = DateTextReader(Array(text.utf8))
+        guard let days = reader.date() else { return nil }
+        if lenient && reader.atEnd { return days * 86_400_000_000 }
+        guard reader.skip(anyOf: "Tt "),
+              let hour = reader.number(digits: 2), hour < 24, reader.skip(":"),
+              let minute = reader.number(digits: 2), minute < 60
         else { return nil }
-        guard (1...12).contains(month), (1...daysInMonth(year: year, month: month)).contains(day),
-              hour < 24, minute < 60, second <= 60
-        else { return nil }
+        var seconds = days * 86_400 + hour * 3600 + minute * 60
         var micros: Int64 = 0
-        if scanner.skip(".") {
-            var digitCount = 0
-            while let digit = scanner.digit() {
-                if digitCount < 6 { micros = micros * 10 + digit }
-                digitCount += 1
+        if reader.skip(":") {
+            guard let second = reader.number(digits: 2), second <= 60 else { return nil }
+            seconds += second
+            if reader.skip(anyOf: ".,") {
+                var digitCount = 0
+                while let digit = reader.digit() {
+                    if digitCount < 6 { micros = micros * 10 + digit }
+                    digitCount += 1
+                }
+                guard digitCount > 0 else { return nil }
+                for _ in min(digitCount, 6)..<6 { micros *= 10 }
             }
-            guard digitCount > 0 else { return nil }
-            for _ in min(digitCount, 6)..<6 { micros *= 10 }
-        }
-        var offsetSeconds: Int64 = 0
-        if scanner.skip(anyOf: "Zz") {
-            offsetSeconds = 0
-        } else if let sign = scanner.sign() {
-            guard let offsetHours = scanner.number(digits: 2), scanner.skip(":"),
-                  let offsetMinutes = scanner.number(digits: 2), offsetHours < 24, offsetMinutes < 60
-            else { return nil }
-            offsetSeconds = sign * (offsetHours * 3600 + offsetMinutes * 60)
-        } else {
+        } else if !lenient {
             return nil
         }
-        guard scanner.atEnd else { return nil }
-        let days = daysFromCivil(year: year, month: month, day: day)
-        let seconds = days * 86_400 + hour * 3600 + minute * 60 + min(second, 59) - offsetSeconds
+        if reader.skip(anyOf: "Zz") {
+            // UTC
+        } else if let sign = reader.sign() {
+            guard let offsetHours = reader.number(digits: 2), offsetHours < 24 else { return nil }
+            _ = reader.skip(":")
+            guard let offsetMinutes = reader.number(digits: 2), offsetMinutes < 60 else { return nil }
+            seconds -= sign * (offsetHours * 3600 + offsetMinutes * 60)
+        } else if !lenient {
+            return nil
+        }
+        guard reader.atEnd else { return nil }
         return seconds * 1_000_000 + micros
+    }
+
+    /// Days since 1970-01-01 for an ISO `YYYY-MM-DD` date.
+    public static func days(parsingDate text: some StringProtocol) -> Int64? {
+        var reader = DateTextReader(Array(text.utf8))
+        guard let days = reader.date(), reader.atEnd else { return nil }
+        return days
     }
 
     /// Seconds since the epoch for the same grammar as `parseEpochMicros`, fraction truncated
@@ -84,7 +94,7 @@ public enum ISO8601UTC {
 
     // MARK: Calendar arithmetic
 
-    static func civilFromDays(_ days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+    public static func civilFromDays(_ days: Int64) -> (year: Int64, month: Int64, day: Int64) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let dayOfEra = z - era * 146_097
@@ -97,7 +107,7 @@ public enum ISO8601UTC {
         return (year, month, day)
     }
 
-    static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
+    public static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yearOfEra = y - era * 400
@@ -133,7 +143,7 @@ public enum ISO8601UTC {
 }
 
 /// Reads fixed-width decimal fields from ASCII bytes.
-private struct DigitScanner {
+private struct DateTextReader {
     private let bytes: [UInt8]
     private var index = 0
 
@@ -172,5 +182,14 @@ private struct DigitScanner {
         if skip("+") { return 1 }
         if skip("-") { return -1 }
         return nil
+    }
+
+    /// `YYYY-MM-DD` → days since the epoch, validating the day of the month.
+    mutating func date() -> Int64? {
+        guard let year = number(digits: 4), skip("-"),
+              let month = number(digits: 2), (1...12).contains(month), skip("-"),
+              let day = number(digits: 2), (1...ISO8601UTC.daysInMonth(year: year, month: month)).contains(day)
+        else { return nil }
+        return ISO8601UTC.daysFromCivil(year: year, month: month, day: day)
     }
 }

@@ -1,3 +1,4 @@
+import EdgeSupport
 /// A strict RFC 8259 JSON parser over raw bytes, without Foundation. It runs once per MQTT message,
 /// so it works on an `UnsafeBufferPointer`, builds strings straight from the input when they contain
 /// no escapes, and converts most numbers without going through text.
@@ -190,7 +191,7 @@ struct JSONScanner {
     }
 
     private func makeString(_ utf8: UnsafeBufferPointer<UInt8>, startedAt quoteOffset: Int) throws(JSONParseError) -> String {
-        guard let text = UTF8Text.string(utf8) else {
+        guard let text = UTF8Validation.string(utf8) else {
             throw JSONParseError(offset: quoteOffset, message: "string is not valid UTF-8")
         }
         return text

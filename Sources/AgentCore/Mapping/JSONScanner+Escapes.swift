@@ -1,3 +1,4 @@
+import EdgeSupport
 extension JSONScanner {
     /// The slow path for strings that contain backslash escapes: copies the content into a buffer,
     /// decoding `\n`, `\uXXXX` and UTF-16 surrogate pairs. Lone surrogates are rejected because a
@@ -11,7 +12,7 @@ extension JSONScanner {
             switch byte {
             case UInt8(ascii: "\""):
                 offset += 1
-                guard let text = UTF8Text.string(buffer) else {
+                guard let text = UTF8Validation.string(buffer) else {
                     throw JSONParseError(offset: quoteOffset, message: "string is not valid UTF-8")
                 }
                 return text

@@ -1,3 +1,4 @@
+import EdgeSupport
 /// A parsed JSON document (RFC 8259).
 public enum JSONValue: Sendable, Hashable {
     case null
@@ -97,7 +98,7 @@ extension JSONValue {
         case .null: output += "null"
         case .bool(let flag): output += flag ? "true" : "false"
         case .number(let number): output += number.description
-        case .string(let text): writeString(text, to: &output)
+        case .string(let text): JSONString.append(text, to: &output)
         case .array(let elements):
             output += "["
             for (index, element) in elements.enumerated() {
@@ -109,7 +110,7 @@ extension JSONValue {
             output += "{"
             for (index, member) in object.members.enumerated() {
                 if index > 0 { output += "," }
-                writeString(member.key, to: &output)
+                JSONString.append(member.key, to: &output)
                 output += ":"
                 write(member.value, to: &output)
             }
@@ -117,36 +118,8 @@ extension JSONValue {
         }
     }
 
-    /// `text` as a JSON string literal, quotes included (the one JSON string escaper of AgentCore).
+    /// `text` as a JSON string literal, quotes included.
     public static func quoted(_ text: String) -> String {
-        var output = ""
-        writeString(text, to: &output)
-        return output
-    }
-
-    /// JSON string escaping (RFC 8259 §7): quote, backslash and all control characters (DEL too,
-    /// so that the result is also a valid TOML basic string); everything else, including
-    /// non-ASCII, is written as UTF-8.
-    static func writeString(_ text: String, to output: inout String) {
-        output += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case "\u{08}": output += "\\b"
-            case "\u{0C}": output += "\\f"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    let hex = String(scalar.value, radix: 16)
-                    output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    output.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        output += "\""
+        JSONString.quoted(text)
     }
 }

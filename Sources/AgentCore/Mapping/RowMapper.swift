@@ -1,4 +1,5 @@
 import DynamicProtobuf
+import EdgeSupport
 
 /// Turns one MQTT message into one table row: values aligned with the table's columns, converted
 /// to each column's type (see `ValueCoercion` for the rules). Built once per table from the
@@ -225,7 +226,7 @@ public struct RowMapper: Sendable {
                 return try RowMapper.coerceTime(micros, to: mapping.column.type)
             case .payload(let bytes):
                 if mapping.column.type == .binary { return .bytes(Array(bytes)) }
-                guard let text = UTF8Text.string(bytes) else {
+                guard let text = UTF8Validation.string(bytes) else {
                     throw CoercionFailure(kind: .wrongType, message: "payload is not valid UTF-8 text")
                 }
                 return try ValueCoercion.coerce(.string(text), to: mapping.column.type)
@@ -261,7 +262,7 @@ public struct RowMapper: Sendable {
         if start == end { throw MappingError(kind: .emptyPayload, reason: "empty payload") }
         let trimmed = UnsafeBufferPointer(rebasing: bytes[start..<end])
         if let number = JSONParser.parseNumber(trimmed) { return .number(number) }
-        guard let text = UTF8Text.string(trimmed) else {
+        guard let text = UTF8Validation.string(trimmed) else {
             throw MappingError(kind: .invalidPayload, reason: "payload is not valid UTF-8 text")
         }
         return .string(text)

@@ -1,5 +1,6 @@
 import AgentCore
 import DynamicProtobuf
+import EdgeSupport
 import Logging
 import Mosquitto
 import ReadingRing
@@ -142,15 +143,13 @@ final class Intake: Sendable {
 
     private func deliveryMark(_ message: borrowing MQTTDelivery) -> Delivery? {
         guard message.qos > 0, !message.retained, message.mid != 0 else { return nil }
-        // FNV-1a over topic, a separator and payload.
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in message.topic.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        hash = (hash ^ 0xff) &* 0x100_0000_01b3
-        message.withPayload { bytes in
-            for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        }
+        // Over topic, a separator and payload.
+        var hash = FNV1a()
+        hash.add(message.topic.utf8)
+        hash.add(0xff)
+        message.withPayload { bytes in hash.add(bytes) }
         let epoch = state.withLock { $0.connectionEpoch }
-        return Delivery(packetID: message.mid, connectionEpoch: epoch, contentHash: Int64(bitPattern: hash))
+        return Delivery(packetID: message.mid, connectionEpoch: epoch, contentHash: hash.signed)
     }
 
     private func encode(

@@ -1,4 +1,5 @@
 import AgentCore
+import EdgeSupport
 import Logging
 
 /// The text of one log line, without the trailing line feed (see `StderrLogHandler`).
@@ -57,24 +58,13 @@ enum LogLineFormat {
     }
 
     /// Quotes values containing spaces, quotes, `=`, control characters, or nothing at all,
-    /// escaping backslash, quote and line breaks inside the quotes.
+    /// escaped as a JSON string (backslash, quote and control characters).
     static func quoteIfNeeded(_ value: String) -> String {
         let needsQuotes = value.isEmpty || value.unicodeScalars.contains { scalar in
             scalar == " " || scalar == "\"" || scalar == "=" || scalar.value < 0x20 || scalar.value == 0x7F
         }
         guard needsQuotes else { return value }
-        var quoted = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\\": quoted += "\\\\"
-            case "\"": quoted += "\\\""
-            case "\n": quoted += "\\n"
-            case "\r": quoted += "\\r"
-            case "\t": quoted += "\\t"
-            default: quoted.unicodeScalars.append(scalar)
-            }
-        }
-        return quoted + "\""
+        return JSONString.quoted(value)
     }
 
     static func escapeLineBreaks(_ text: String) -> String {

@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import EdgeSupport
 import GRPCTransport
 
 /// One client-credentials POST to the OIDC token endpoint.
@@ -58,7 +59,7 @@ struct TokenRequest: Sendable {
         let parts = table.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         let catalog = parts.first ?? table
         let schema = parts.count > 1 ? "\(catalog).\(parts[1])" : catalog
-        func quoted(_ text: String) -> String { "\"" + Self.jsonEscape(text) + "\"" }
+        func quoted(_ text: String) -> String { JSONString.quoted(text) }
         return "["
             + "{\"object_full_path\":\(quoted(catalog)),\"object_type\":\"CATALOG\","
             + "\"privileges\":[\"USE CATALOG\"],\"type\":\"unity_catalog_privileges\"},"
@@ -130,24 +131,5 @@ struct TokenRequest: Sendable {
             }
         }
         return out
-    }
-
-    static func jsonEscape(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case _ where scalar.value < 0x20: out += "\\u00" + String(scalar.value, radix: 16).leftPadded(to: 2)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

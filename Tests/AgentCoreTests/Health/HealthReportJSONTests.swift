@@ -124,11 +124,11 @@ import Testing
 
     @Test(arguments: [
         (#"{"state":"offline"}"#, "health document: gateway_id: missing"),
-        ("not json", "health document: invalid JSON at byte 1: expected null"),
-        ("?", "health document: invalid JSON at byte 0: unexpected character"),
+        ("not json", "health document: invalid JSON at byte 0: invalid literal, expected 'null'"),
+        ("?", "health document: invalid JSON at byte 0: unexpected character '?', expected a value"),
         (#"{"gateway_id":"g","state":"sleepy"}"#, #"health document: state: unknown value "sleepy""#),
         ("[1]", "health document: document: expected an object"),
-        (#"{"a":1} x"#, "health document: invalid JSON at byte 8: trailing characters"),
+        (#"{"a":1} x"#, "health document: invalid JSON at byte 8: unexpected character 'x' after the JSON value"),
     ])
     func parse_whenInvalid_namesTheProblem(json: String, message: String) {
         #expect {

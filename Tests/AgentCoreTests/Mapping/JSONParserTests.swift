@@ -148,23 +148,6 @@ import Testing
         }
     }
 
-    @Test func utf8Validation() {
-        func valid(_ bytes: [UInt8]) -> Bool { bytes.withUnsafeBufferPointer { UTF8Text.isValid($0) } }
-        #expect(valid(Array("plain ascii".utf8)))
-        #expect(valid(Array("grüße €𝄞 日本".utf8)))
-        #expect(valid([0xF4, 0x8F, 0xBF, 0xBF]))  // U+10FFFF
-        #expect(!valid([0xF4, 0x90, 0x80, 0x80]))  // > U+10FFFF
-        #expect(!valid([0xC0, 0xAF]))  // overlong '/'
-        #expect(!valid([0xE0, 0x80, 0xAF]))  // overlong
-        #expect(!valid([0xED, 0xA0, 0x80]))  // UTF-16 surrogate
-        #expect(!valid([0xC3]))  // truncated
-        #expect(!valid([0xE2, 0x82]))  // truncated
-        #expect(!valid([0x80]))  // stray continuation
-        #expect(!valid([0xE2, 0x28, 0xA1]))  // bad continuation
-        #expect(!valid([0xFF]))
-        #expect(UTF8Text.string([0x68, 0xC3, 0xA9]) == "hé")
-    }
-
     @Test func depthLimit() throws {
         let ok = String(repeating: "[", count: 64) + String(repeating: "]", count: 64)
         #expect(throws: Never.self) { try parse(ok) }

@@ -76,13 +76,13 @@ import Testing
     }
 
     @Test func civilRoundTripOverFourCenturies() {
-        var days = Timestamps.daysSinceEpoch(year: 1800, month: 1, day: 1)
-        let end = Timestamps.daysSinceEpoch(year: 2200, month: 1, day: 1)
+        var days = ISO8601UTC.daysFromCivil(year: 1800, month: 1, day: 1)
+        let end = ISO8601UTC.daysFromCivil(year: 2200, month: 1, day: 1)
         var mismatches: [Int64] = []
         var previousDay: Int64 = 31
         while days < end {
-            let (year, month, day) = Timestamps.civil(fromDays: days)
-            if Timestamps.daysSinceEpoch(year: year, month: month, day: day) != days
+            let (year, month, day) = ISO8601UTC.civilFromDays(days)
+            if ISO8601UTC.daysFromCivil(year: year, month: month, day: day) != days
                 || !(day == previousDay + 1 || day == 1) {
                 mismatches.append(days)
             }

@@ -1,3 +1,4 @@
+import EdgeSupport
 /// The Sparkplug 3.0 array datatypes, which travel in `bytes_value`: fixed-width little-endian
 /// elements; BooleanArray as a 4-byte little-endian count then the bits, most significant bit of
 /// each byte first; StringArray as NUL-terminated UTF-8 strings; DateTimeArray as 8-byte ms.
@@ -60,7 +61,7 @@ enum SparkplugArrays {
         var items: [JSONValue] = []
         var start = 0
         for (index, byte) in bytes.enumerated() where byte == 0 {
-            guard let text = UTF8Text.string(Array(bytes[start..<index])) else {
+            guard let text = UTF8Validation.string(Array(bytes[start..<index])) else {
                 throw .init(reason: "StringArray element \(items.count) is not valid UTF-8")
             }
             items.append(.string(text))

@@ -1,3 +1,4 @@
+import EdgeSupport
 /// Decoding of `sparkplug_b.proto` with `ProtobufWireReader`. Written from the .proto's field
 /// numbers and types; strings must be UTF-8 (protobuf's rule), nesting (templates in metrics in
 /// templates, property sets in property sets) is limited so hostile input cannot exhaust the stack.
@@ -47,7 +48,7 @@ extension SparkplugPayload {
     }
 
     static func string(_ reader: inout ProtobufWireReader, _ wireType: ProtobufWireReader.WireType, _ field: String) throws(Malformed) -> String {
-        guard let text = UTF8Text.string(try message(&reader, wireType, field)) else {
+        guard let text = UTF8Validation.string(try message(&reader, wireType, field)) else {
             throw Malformed(reason: "field \(field) is not valid UTF-8")
         }
         return text
