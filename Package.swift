@@ -31,7 +31,7 @@ let package = Package(
         .systemLibrary(name: "CMalloc"),
 
         // Small pure helpers several targets share (JSON string escaping, base64, UTF-8
-        // validation, FNV-1a), so each exists once.
+        // validation, FNV-1a, errno text, clock readings), so each exists once.
         .target(name: "EdgeSupport", swiftSettings: strict),
         // TCP, TLS (mbedTLS), HTTP/2 (nghttp2), gRPC framing, HTTP/1.1 for OAuth. Knows nothing of Zerobus.
         .target(
@@ -70,7 +70,7 @@ let package = Package(
         // The bounded on-disk ring of encoded rows awaiting acks, plus the quarantine.
         .target(name: "ReadingRing", dependencies: ["SQLite", "EdgeSupport"], swiftSettings: strict),
         // libmosquitto wrapper (the only target importing CMosquitto), on its own thread.
-        .target(name: "Mosquitto", dependencies: ["CMosquitto"], swiftSettings: strict),
+        .target(name: "Mosquitto", dependencies: ["CMosquitto", "EdgeSupport"], swiftSettings: strict),
         // The agent's long-running jobs and OS integration (health server, sd_notify, signals).
         .target(
             name: "AgentServices",
@@ -84,7 +84,7 @@ let package = Package(
         .executableTarget(
             name: "zerobus-edge",
             dependencies: [
-                "AgentServices", "AgentCore", "ReadingRing",
+                "AgentServices", "AgentCore", "ReadingRing", "EdgeSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

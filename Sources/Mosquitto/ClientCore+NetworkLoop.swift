@@ -1,4 +1,5 @@
 import CMosquitto
+import EdgeSupport
 import Glibc
 
 /// Why our own thread instead of mosquitto_loop_start(): loop_start's body, loop_forever,
@@ -26,7 +27,7 @@ extension ClientCore {
             Unmanaged<ClientCore>.fromOpaque(retained).release()
             throw MQTTError(
                 code: .threadCreation, operation: "starting the MQTT network thread",
-                reason: String(cString: strerror(result)))
+                reason: ErrnoText.describe(result))
         }
     }
 

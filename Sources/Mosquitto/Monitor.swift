@@ -1,3 +1,4 @@
+import EdgeSupport
 import Glibc
 
 /// A value guarded by a pthread mutex, with a condition variable to wait for changes to it.
@@ -69,9 +70,7 @@ struct MonotonicInstant: Comparable, Sendable {
     var nanoseconds: UInt64
 
     static var now: MonotonicInstant {
-        var time = Glibc.timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return MonotonicInstant(nanoseconds: UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec))
+        MonotonicInstant(nanoseconds: SystemClocks.monotonicNanos())
     }
 
     static func < (lhs: MonotonicInstant, rhs: MonotonicInstant) -> Bool {

@@ -89,7 +89,7 @@ struct IntakeJournal {
         let next = try JournalFiles.create(JournalFiles.path(ring: ringPath, generation: generation + 1), durable: durable)
         _ = closeFile(fd)
         // Its real size, which after a failed write may exceed what was accepted.
-        retired.append((generation, max(offset, JournalFiles.fileSize(JournalFiles.path(ring: ringPath, generation: generation)))))
+        retired.append((generation, max(offset, RingDatabase.fileSize(JournalFiles.path(ring: ringPath, generation: generation)))))
         generation += 1
         fd = next
         offset = 0

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import EdgeSupport
 
 /// The intake journal's files: `<ring path>.journal-<generation>`, append-only, one per
 /// generation. A file is never truncated or rewritten: the writer moves on to a new generation
@@ -105,11 +106,6 @@ enum JournalFiles {
         _ = unlink(path)
     }
 
-    static func fileSize(_ path: String) -> Int64 {
-        var info = stat()
-        return stat(path, &info) == 0 ? Int64(info.st_size) : 0
-    }
-
     /// fsyncs the directory holding `path`, so a new or renamed entry survives a power cut.
     static func syncDirectory(of path: String) {
         let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
@@ -120,7 +116,7 @@ enum JournalFiles {
     }
 
     private static func failure(_ what: String) -> RingError {
-        .fileSystem("\(what): \(String(cString: strerror(errno)))")
+        .fileSystem("\(what): \(ErrnoText.describe())")
     }
 }
 

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import SQLite
+import EdgeSupport
 
 /// Opening the ring's SQLite file: permissions, pragmas, integrity check, schema, and moving a
 /// corrupt file aside. Everything here runs once per `ReadingRing.open`.
@@ -144,7 +145,7 @@ enum RingDatabase {
     /// SQLite gives `-wal` and `-shm` the mode of the database file.
     private static func createFileIfMissing(_ path: String) throws {
         guard createPrivateFile(path) else {
-            throw RingError.fileSystem("cannot create \(path): \(String(cString: strerror(errno)))")
+            throw RingError.fileSystem("cannot create \(path): \(ErrnoText.describe())")
         }
     }
 
@@ -163,7 +164,7 @@ enum RingDatabase {
         let journals = withJournals ? JournalFiles.generations(ring: path).generations.map { ".journal-\($0)" } : []
         for suffix in journals + ["-wal", "-shm", ""] where access(path + suffix, F_OK) == 0 {
             guard rename(path + suffix, target + suffix) == 0 else {
-                throw RingError.fileSystem("cannot move \(path + suffix) aside: \(String(cString: strerror(errno)))")
+                throw RingError.fileSystem("cannot move \(path + suffix) aside: \(ErrnoText.describe())")
             }
         }
         return target
@@ -173,7 +174,7 @@ enum RingDatabase {
 
     static func renameFile(_ from: String, to: String) throws {
         guard rename(from, to) == 0 else {
-            throw RingError.fileSystem("cannot rename \(from) to \(to): \(String(cString: strerror(errno)))")
+            throw RingError.fileSystem("cannot rename \(from) to \(to): \(ErrnoText.describe())")
         }
     }
 
@@ -185,9 +186,7 @@ enum RingDatabase {
 
     /// Microseconds since the Unix epoch, from the wall clock.
     static func nowMicros() -> Int64 {
-        var time = timespec()
-        clock_gettime(CLOCK_REALTIME, &time)
-        return Int64(time.tv_sec) * 1_000_000 + Int64(time.tv_nsec) / 1000
+        SystemClocks.wallMicros()
     }
 }
 

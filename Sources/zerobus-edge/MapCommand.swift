@@ -1,5 +1,6 @@
 import AgentServices
 import ArgumentParser
+import EdgeSupport
 import Glibc
 
 extension ZerobusEdge {
@@ -19,7 +20,7 @@ extension ZerobusEdge {
         func run() throws {
             let configuration = try options.load(readCredentials: false)
             guard let bytes = FileBytes.read(payload == "-" ? "/dev/stdin" : payload) else {
-                Output.error("cannot read \(payload): \(String(cString: strerror(errno)))")
+                Output.error("cannot read \(payload): \(ErrnoText.describe())")
                 throw ExitCode(2)
             }
             do {

@@ -4,6 +4,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import EdgeSupport
 
 extension AgentConfiguration {
     /// Reads, parses and validates the configuration file (plain libc I/O, no Foundation).
@@ -90,10 +91,10 @@ extension AgentConfiguration {
     /// `check-config` (and the unit's ExecStartPre) would hang instead of saying what is wrong.
     static func readFile(_ path: String, limit: Int = 4 << 20) throws(FileReadError) -> [UInt8] {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard descriptor >= 0 else { throw FileReadError(message: "cannot open: \(errorText(errno))") }
+        guard descriptor >= 0 else { throw FileReadError(message: "cannot open: \(ErrnoText.describe(errno))") }
         defer { close(descriptor) }
         var status = stat()
-        guard fstat(descriptor, &status) == 0 else { throw FileReadError(message: "cannot stat: \(errorText(errno))") }
+        guard fstat(descriptor, &status) == 0 else { throw FileReadError(message: "cannot stat: \(ErrnoText.describe(errno))") }
         guard (status.st_mode & S_IFMT) == S_IFREG else {
             throw FileReadError(message: "not a regular file (\(fileTypeName(status.st_mode)))")
         }
@@ -103,7 +104,7 @@ extension AgentConfiguration {
             let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
             if count < 0 {
                 if errno == EINTR { continue }
-                throw FileReadError(message: "cannot read: \(errorText(errno))")
+                throw FileReadError(message: "cannot read: \(ErrnoText.describe(errno))")
             }
             if count == 0 { return bytes }
             bytes.append(contentsOf: chunk[0..<count])
@@ -122,10 +123,5 @@ extension AgentConfiguration {
         case S_IFREG: "a regular file"
         default: "not a regular file"
         }
-    }
-
-    static func errorText(_ code: Int32) -> String {
-        guard let text = strerror(code) else { return "error \(code)" }
-        return String(cString: text)
     }
 }

@@ -5,6 +5,7 @@ import Glibc
 import Darwin
 #endif
 import DynamicProtobuf
+import EdgeSupport
 
 /// What `run` needs from the file system at start-up and the TOML text alone cannot show: the
 /// data directory, the TLS trust files and the tables' descriptors. `check-config` (the unit's
@@ -40,20 +41,20 @@ struct ConfigFileChecks {
                 return report(key, "\(path) is \(AgentConfiguration.fileTypeName(status.st_mode)), not a directory")
             }
             if access(path, W_OK | X_OK) != 0 {
-                report(key, "\(path): not writable by uid \(getuid()): \(AgentConfiguration.errorText(errno))")
+                report(key, "\(path): not writable by uid \(getuid()): \(ErrnoText.describe(errno))")
             }
             checkRingFiles(in: path)
             return
         }
         // ENOTDIR: some ancestor is not a directory; the walk below names it.
-        guard errno == ENOENT || errno == ENOTDIR else { return report(key, "\(path): \(AgentConfiguration.errorText(errno))") }
+        guard errno == ENOENT || errno == ENOTDIR else { return report(key, "\(path): \(ErrnoText.describe(errno))") }
         // Missing: the nearest existing ancestor must be a directory this process may create in.
         var ancestor = path
         while true {
             guard let slash = ancestor.lastIndex(of: "/") else { ancestor = "."; break }
             ancestor = slash == ancestor.startIndex ? "/" : String(ancestor[..<slash])
             if ancestor == "/" || stat(ancestor, &status) == 0 { break }
-            if errno != ENOENT && errno != ENOTDIR { return report(key, "\(ancestor): \(AgentConfiguration.errorText(errno))") }
+            if errno != ENOENT && errno != ENOTDIR { return report(key, "\(ancestor): \(ErrnoText.describe(errno))") }
         }
         _ = stat(ancestor, &status)
         guard (status.st_mode & S_IFMT) == S_IFDIR else {

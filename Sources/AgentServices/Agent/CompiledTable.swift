@@ -1,5 +1,6 @@
 import AgentCore
 import DynamicProtobuf
+import EdgeSupport
 import Glibc
 import ReadingRing
 
@@ -125,7 +126,7 @@ struct CompiledTable: Sendable {
 
     static func readFile(_ path: String, for table: String) throws(AgentError) -> [UInt8] {
         guard let bytes = FileBytes.read(path) else {
-            throw AgentError("table \(table): cannot read descriptor file \(path): \(String(cString: strerror(errno)))")
+            throw AgentError("table \(table): cannot read descriptor file \(path): \(ErrnoText.describe())")
         }
         return bytes
     }

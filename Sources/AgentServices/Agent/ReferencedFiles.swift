@@ -1,6 +1,7 @@
 import AgentCore
-import Glibc
+import EdgeSupport
 import GRPCTransport
+import Glibc
 
 extension AgentRuntime {
     /// Checks that the TLS files the configuration names can be read by this process (for
@@ -31,9 +32,9 @@ extension AgentRuntime {
     /// Why `path` cannot be read as a regular file, or nil when it can.
     static func readProblem(_ path: String) -> String? {
         var status = stat()
-        guard stat(path, &status) == 0 else { return String(cString: strerror(errno)) }
+        guard stat(path, &status) == 0 else { return ErrnoText.describe() }
         guard (status.st_mode & S_IFMT) == S_IFREG else { return "not a regular file" }
-        guard access(path, R_OK) == 0 else { return "not readable by uid \(getuid()): \(String(cString: strerror(errno)))" }
+        guard access(path, R_OK) == 0 else { return "not readable by uid \(getuid()): \(ErrnoText.describe())" }
         return nil
     }
 }

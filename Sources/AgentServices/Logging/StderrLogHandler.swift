@@ -1,4 +1,5 @@
 import AgentCore
+import EdgeSupport
 import Glibc
 import Logging
 
@@ -82,14 +83,8 @@ public struct StderrLogHandler: LogHandler {
         }
         let line = LogLineFormat.line(
             level: event.level, label: label, message: event.message.description, metadata: merged,
-            style: style, epochMicros: style == .timestamped ? Self.nowMicros() : 0)
+            style: style, epochMicros: style == .timestamped ? SystemClocks.wallMicros() : 0)
         Self.writeLine(line, to: fileDescriptor)
-    }
-
-    private static func nowMicros() -> Int64 {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000
     }
 
     /// One write(2) for the whole line; a partial write (a full pipe) continues with the rest.

@@ -1,3 +1,4 @@
+import EdgeSupport
 import Glibc
 
 /// A failed operating-system call of the agent's system services (health server, health file,
@@ -16,14 +17,7 @@ public struct AgentSystemError: Error, Sendable, Equatable, CustomStringConverti
     /// `"<context>: <strerror(code)>"` with the first letter of the C message lower-cased, so it
     /// reads as one sentence.
     static func posix(_ context: String, _ code: Int32 = errno) -> AgentSystemError {
-        AgentSystemError("\(context): \(describe(errno: code))", errnoCode: code)
-    }
-
-    static func describe(errno code: Int32) -> String {
-        guard let text = strerror(code) else { return "error \(code)" }
-        let message = String(cString: text)
-        guard let first = message.first else { return "error \(code)" }
-        return first.lowercased() + message.dropFirst()
+        AgentSystemError("\(context): \(ErrnoText.inSentence(code))", errnoCode: code)
     }
 
     public var description: String { message }

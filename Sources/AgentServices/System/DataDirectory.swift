@@ -1,4 +1,5 @@
 import AgentCore
+import EdgeSupport
 import Glibc
 
 /// `agent.data_dir` resolved once to its real path, before anything opens a file in it.
@@ -17,7 +18,7 @@ public enum DataDirectory {
         if create { try make(configured) }
         guard let real = realPath(configured) else {
             if !create && errno == ENOENT { return configuration }
-            throw AgentError("agent.data_dir \(configured): cannot resolve: \(String(cString: strerror(errno)))")
+            throw AgentError("agent.data_dir \(configured): cannot resolve: \(ErrnoText.describe())")
         }
         var resolved = configuration
         resolved.agent.dataDirectory = real
@@ -37,7 +38,7 @@ public enum DataDirectory {
         for part in path.split(separator: "/") {
             current += "/" + part
             if mkdir(current, 0o700) != 0 && errno != EEXIST {
-                throw AgentError("agent.data_dir \(path): cannot create \(current): \(String(cString: strerror(errno)))")
+                throw AgentError("agent.data_dir \(path): cannot create \(current): \(ErrnoText.describe())")
             }
         }
     }

@@ -1,3 +1,4 @@
+import EdgeSupport
 import Glibc
 
 /// An exclusive `flock` on the data directory itself, held by the daemon for its lifetime.
@@ -27,14 +28,14 @@ public final class DataDirectoryLock: Sendable {
     public static func acquire(dataDirectory: String, patience: Duration = .zero) throws(AgentError) -> DataDirectoryLock? {
         let descriptor = open(dataDirectory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else {
-            throw AgentError("cannot open the data directory \(dataDirectory): \(String(cString: strerror(errno)))")
+            throw AgentError("cannot open the data directory \(dataDirectory): \(ErrnoText.describe())")
         }
         let deadline = ContinuousClock.now + patience
         while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
             let code = errno
             guard code == EWOULDBLOCK || code == EINTR else {
                 close(descriptor)
-                throw AgentError("cannot lock the data directory \(dataDirectory): \(String(cString: strerror(code)))")
+                throw AgentError("cannot lock the data directory \(dataDirectory): \(ErrnoText.describe(code))")
             }
             if ContinuousClock.now >= deadline {
                 close(descriptor)

@@ -1,3 +1,4 @@
+import EdgeSupport
 import Glibc
 
 /// A joinable POSIX thread for the blocking loops of the system services (poll, read).
@@ -42,9 +43,7 @@ private final class ThreadBody: Sendable {
 
 /// Monotonic time in milliseconds, for poll timeouts and connection deadlines.
 func monotonicMilliseconds() -> Int64 {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
+    Int64(SystemClocks.monotonicNanos() / 1_000_000)
 }
 
 /// A pipe whose ends are close-on-exec (and non-blocking if asked). `pipe2` is a GNU extension

@@ -1,4 +1,5 @@
 import CNghttp2
+import EdgeSupport
 import Glibc
 
 /// Drives one HTTP/2 client session on the connection's dedicated I/O thread: a poll loop over
@@ -76,7 +77,7 @@ final class HTTP2Engine {
             // No timeout: the loop sleeps until the socket or the wakeup pipe has something.
             let ready = poll(&fds, 2, -1)
             if ready < 0 {
-                guard errno == EINTR else { throw TransportError(.io, "poll failed: \(describeErrno(errno))") }
+                guard errno == EINTR else { throw TransportError(.io, "poll failed: \(ErrnoText.describe(errno))") }
                 continue
             }
             if fds[1].revents != 0 { mailbox.wakeup.consume() }

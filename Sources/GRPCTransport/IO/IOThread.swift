@@ -1,3 +1,4 @@
+import EdgeSupport
 import Glibc
 import Synchronization
 
@@ -22,7 +23,7 @@ enum IOThread {
         }, body)
         if result != 0 {
             Unmanaged<Body>.fromOpaque(body).release()
-            throw TransportError(.io, "cannot start I/O thread: \(describeErrno(result))")
+            throw TransportError(.io, "cannot start I/O thread: \(ErrnoText.describe(result))")
         }
     }
 }
@@ -38,7 +39,7 @@ final class WakeupSignal: Sendable {
 
     init() throws(TransportError) {
         var ends: [Int32] = [-1, -1]
-        guard pipe(&ends) == 0 else { throw TransportError(.io, "cannot create wakeup pipe: \(describeErrno(errno))") }
+        guard pipe(&ends) == 0 else { throw TransportError(.io, "cannot create wakeup pipe: \(ErrnoText.describe(errno))") }
         for fd in ends {
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)

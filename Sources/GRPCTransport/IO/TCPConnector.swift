@@ -1,3 +1,4 @@
+import EdgeSupport
 import Glibc
 
 /// Resolves a host with getaddrinfo (IPv4 and IPv6) and tries each address in turn with a
@@ -12,7 +13,7 @@ enum TCPConnector {
         var list: UnsafeMutablePointer<addrinfo>?
         let status = getaddrinfo(host, String(port), &hints, &list)
         guard status == 0, let first = list else {
-            let reason = status == EAI_SYSTEM ? describeErrno(errno) : String(cString: gai_strerror(status))
+            let reason = status == EAI_SYSTEM ? ErrnoText.describe(errno) : String(cString: gai_strerror(status))
             throw TransportError(.dns, "cannot resolve \(role) host '\(host)': \(reason)")
         }
         defer { freeaddrinfo(first) }
@@ -32,7 +33,7 @@ enum TCPConnector {
                 failures.append("\(address): timed out")
                 throw TransportError(.timeout, "connecting to \(role) \(target) timed out (tried: \(failures.joined(separator: "; ")))")
             case .failure(.failed(let code)):
-                failures.append("\(address): \(describeErrno(code))")
+                failures.append("\(address): \(ErrnoText.describe(code))")
             }
         }
         throw TransportError(.connect, "cannot connect to \(role) \(target): \(failures.joined(separator: "; "))")

@@ -1,3 +1,4 @@
+import EdgeSupport
 import Glibc
 
 /// What a non-blocking operation waits for before it can make progress.
@@ -55,7 +56,7 @@ final class TCPSocket {
             switch errno {
             case EINTR: continue
             case EAGAIN, EWOULDBLOCK: return .wouldBlock(.readable)
-            case let code: throw TransportError(.io, "read from \(peerDescription) failed: \(describeErrno(code))")
+            case let code: throw TransportError(.io, "read from \(peerDescription) failed: \(ErrnoText.describe(code))")
             }
         }
     }
@@ -67,7 +68,7 @@ final class TCPSocket {
             switch errno {
             case EINTR: continue
             case EAGAIN, EWOULDBLOCK: return .wouldBlock(.writable)
-            case let code: throw TransportError(.io, "write to \(peerDescription) failed: \(describeErrno(code))")
+            case let code: throw TransportError(.io, "write to \(peerDescription) failed: \(ErrnoText.describe(code))")
             }
         }
     }
@@ -80,7 +81,7 @@ final class TCPSocket {
             let result = poll(&pollFD, 1, deadline.pollTimeoutMilliseconds)
             if result > 0 { return true }
             if result == 0 { return false }
-            if errno != EINTR { throw TransportError(.io, "poll failed: \(describeErrno(errno))") }
+            if errno != EINTR { throw TransportError(.io, "poll failed: \(ErrnoText.describe(errno))") }
         }
     }
 
@@ -91,7 +92,3 @@ final class TCPSocket {
     }
 }
 
-func describeErrno(_ code: Int32) -> String {
-    guard let text = strerror(code) else { return "errno \(code)" }
-    return String(cString: text)
-}
