@@ -16,6 +16,9 @@ extension TableUplink {
         if earlierRuns == nil { earlierRuns = try ring.sentRanges(table: table.name) }
         let isLiveLane = lane == liveLane
         if isLiveLane, !liveRequeued.isEmpty { return .batch(taken(liveRequeued.removeFirst())) }
+        // While the link is down the live lane claims nothing: rows that arrive then are backlog
+        // when it returns (`linkCameUp`), not a queue of old rows in front of the next live ones.
+        if isLiveLane, !linkWasUp { return .wait(idleWait()) }
         if !isLiveLane {
             if !requeued.isEmpty { return .batch(taken(requeued.removeFirst())) }
             // Left by the live lane of a drain that has ended.
