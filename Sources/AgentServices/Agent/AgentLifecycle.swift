@@ -98,8 +98,9 @@ struct IntakeService: Service {
     func run() async {
         runtime.startIntake()
         try? notifier.ready()
+        let tables = runtime.intake.currentRoutes.count + (runtime.healthRows == nil ? 0 : 1)
         runtime.logger.info("zerobus-edge running", metadata: [
-            "version": "\(AgentRuntime.version)", "tables": "\(runtime.intake.currentRoutes.count + (runtime.healthRows == nil ? 0 : 1))",
+            "version": "\(AgentRuntime.version)", "tables": "\(tables)",
             "gateway_id": "\(runtime.configuration.value.agent.gatewayID)",
         ])
         try? await gracefulShutdown()
