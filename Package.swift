@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0", traits: []),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // C libraries from Debian (headers and link flags only).
@@ -71,12 +72,14 @@ let package = Package(
         .target(name: "ReadingRing", dependencies: ["SQLite", "EdgeSupport"], swiftSettings: strict),
         // libmosquitto wrapper (the only target importing CMosquitto), on its own thread.
         .target(name: "Mosquitto", dependencies: ["CMosquitto", "EdgeSupport"], swiftSettings: strict),
-        // The agent's long-running jobs and OS integration (health server, sd_notify, signals).
+        // The agent's long-running jobs (one ServiceGroup) and OS integration (health server, sd_notify).
         .target(
             name: "AgentServices",
             dependencies: [
                 "AgentCore", "ReadingRing", "Mosquitto", "ZerobusClient", "DynamicProtobuf", "GRPCTransport", "CMalloc", "EdgeSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -110,7 +113,12 @@ let package = Package(
         .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore", "TOML"], swiftSettings: strict),
         .testTarget(name: "ReadingRingTests", dependencies: ["ReadingRing", "SQLite"], swiftSettings: strict),
         .testTarget(
-            name: "AgentServicesTests", dependencies: ["AgentServices", "AgentCore", "TOML", "DynamicProtobuf"], swiftSettings: strict),
+            name: "AgentServicesTests",
+            dependencies: [
+                "AgentServices", "AgentCore", "TOML", "DynamicProtobuf",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
         .testTarget(name: "MosquittoTests", dependencies: ["Mosquitto", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "ZerobusIntegrationTests",

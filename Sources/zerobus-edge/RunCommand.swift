@@ -11,20 +11,14 @@ extension ZerobusEdge {
 
         func run() async throws {
             HeapRelease.configure()
-            // Before any other thread exists, so every thread inherits the blocked signals.
-            let signals: SignalListener
-            do {
-                signals = try SignalListener.start(signals: [.terminate, .interrupt, .hangup])
-            } catch {
-                Output.error("cannot install signal handling: \(error)")
-                throw ExitCode(1)
-            }
+            // First: a stop or reload signal sent while the agent starts waits for it.
+            let signals = await TrappedSignals.trap()
             let configuration = try options.load(checkFiles: true)
             LoggingBootstrap.configure(level: LoggingBootstrap.level(named: configuration.agent.logLevel.rawValue) ?? .info)
             let logger = Logger(label: "zerobus-edge")
             do {
                 let agent = try AgentRuntime(configuration: configuration, logger: logger)
-                try await agent.run(signals: signals.signals, configPath: options.config)
+                try await agent.run(signals: signals, configPath: options.config)
             } catch {
                 logger.critical("\(error)")
                 throw ExitCode(1)

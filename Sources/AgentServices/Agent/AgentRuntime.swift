@@ -9,8 +9,8 @@ import ZerobusClient
 /// The daemon: MQTT intake → ring → one uplink per table, plus health, bounds and systemd.
 ///
 /// Start order: ring, uplinks, health, then MQTT intake; shutdown goes the other way: intake
-/// stops first, uplinks flush what is in flight (bounded), the ring closes last and keeps
-/// the rest for the next start.
+/// stops first, uplinks flush what is in flight (bounded), health writes its final document,
+/// the ring closes last and keeps the rest for the next start (`AgentLifecycle.swift`).
 public final class AgentRuntime: Sendable {
     public static let version = "0.1.0"
 
@@ -127,10 +127,33 @@ public final class AgentRuntime: Sendable {
 
     /// Runs until SIGTERM/SIGINT arrives on `signals`. SIGHUP reloads the configuration from
     /// `configPath` (see `reloadConfiguration`; without a path it is only logged); the ring
-    /// stays open throughout.
-    public func run(signals: AsyncStream<ProcessSignal>, configPath: String? = nil) async throws(AgentError) {
+    /// stays open throughout. The jobs run as one `ServiceGroup` (see `AgentLifecycle.swift`).
+    public func run(signals: TrappedSignals, configPath: String? = nil) async throws(AgentError) {
         let notifier = SystemdNotifier.fromProcessEnvironment()
         try health.startServer()
+        // Before the group: health's first document and a first reload already see every uplink.
+        startUplinks()
+        if let reason = configuration.value.unconfiguredReason {
+            // An unedited install: the placeholders cannot authenticate, so the uplinks do
+            // not run at all (no token requests, see UplinkFactory.delivers); readings are
+            // buffered until the real values arrive (a reload of the endpoint, or a restart).
+            logger.warning("unconfigured: readings are buffered, nothing is sent", metadata: ["reason": "\(reason)"])
+        }
+        let group = Self.serviceGroup(
+            services(signals: signals, configPath: configPath, notifier: notifier), logger: logger)
+        var failure: AgentError?
+        do {
+            try await group.run()
+        } catch {
+            failure = AgentError("\(error)")
+        }
+        // Last, after every service ended, also when the shutdown bound cancelled them together.
+        try? ring.close()
+        if let failure { throw failure }
+        logger.info("stopped")
+    }
+
+    private func startUplinks() {
         let factory = uplinkFactory.value
         let tables = intake.currentRoutes.map(\.table) + (healthRows.map { [$0.table] } ?? [])
         let unconfigured = unconfiguredTablesWithRows(configured: Set(tables.map(\.name)))
@@ -144,73 +167,33 @@ public final class AgentRuntime: Sendable {
                 return entry
             }, at: intake.currentRoutes.count)
         }
-        await withTaskGroup(of: Void.self) { group in
-            if let reason = configuration.value.unconfiguredReason {
-                // An unedited install: the placeholders cannot authenticate, so the uplinks do
-                // not run at all (no token requests, see UplinkFactory.delivers); readings are
-                // buffered until the real values arrive (a reload of the endpoint, or a restart).
-                logger.warning("unconfigured: readings are buffered, nothing is sent", metadata: ["reason": "\(reason)"])
-            }
-            group.addTask { await self.housekeeping() }
-            group.addTask { await self.health.run(notifier: notifier, publish: { self.publishStatus($0) }) }
-            do {
-                try drainer.start()
-            } catch {
-                // Not fatal: the MQTT thread then drains the journal itself once it fills.
-                logger.error("intake journal drainer failed to start", metadata: ["error": "\(error)"])
-            }
-            do {
-                try mqtt.value.start()
-            } catch {
-                logger.error("MQTT client failed to start", metadata: ["error": "\(error)"])
-            }
-            try? notifier.ready()
-            logger.info("zerobus-edge running", metadata: [
-                "version": "\(Self.version)", "tables": "\(tables.count)",
-                "gateway_id": "\(configuration.value.agent.gatewayID)",
-            ])
-
-            for await signal in signals {
-                if signal == .hangup {
-                    if let configPath {
-                        await reloadConfiguration(path: configPath)
-                    } else {
-                        logger.notice("SIGHUP: no configuration file to reload")
-                    }
-                    continue
-                }
-                logger.info("stopping", metadata: ["signal": "\(signal)"])
-                break
-            }
-            try? notifier.stopping()
-            await shutdown()
-            group.cancelAll()
-        }
-        health.stopServer()
-        try? ring.close()
-        logger.info("stopped")
     }
 
-    /// Stop intake, let uplinks flush in-flight batches for a bounded time, write the final health.
-    private func shutdown() async {
+    func startIntake() {
+        do {
+            try drainer.start()
+        } catch {
+            // Not fatal: the MQTT thread then drains the journal itself once it fills.
+            logger.error("intake journal drainer failed to start", metadata: ["error": "\(error)"])
+        }
+        do {
+            try mqtt.value.start()
+        } catch {
+            logger.error("MQTT client failed to start", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The retained status says offline while the link is still up, then nothing new comes in;
+    /// what the journal holds is in the ring before the uplinks' last flush.
+    func stopIntake() {
         publishStatus(health.offlineDocument())
         mqtt.value.stop()
         drainer.stop()
         _ = intake.writeHeld()
-        let entries = uplinks.value
-        if await !UplinkEntry.stop(entries, within: .seconds(5)) {
-            // A server that does not ack must not hold the shutdown: the ring keeps those rows.
-            logger.warning("in-flight batches not acknowledged in time; they stay buffered for the next start")
-        }
-        for entry in entries {
-            entry.task.cancel()
-            await entry.task.value
-        }
-        await health.writeFinal()
     }
 
     /// Every second: bounds of the ring, and resuming a paused intake once there is room.
-    private func housekeeping() async {
+    func housekeeping() async {
         while !Task.isCancelled {
             let tables = Dictionary(intake.currentRoutes.map { ($0.table.name, $0.table) }, uniquingKeysWith: { $1 })
             let now = intake.clock.tick(tables: tables)
@@ -259,7 +242,7 @@ public final class AgentRuntime: Sendable {
         }
     }
 
-    private func publishStatus(_ document: String) {
+    func publishStatus(_ document: String) {
         guard let topic = configuration.value.health.mqttTopic else { return }
         try? mqtt.value.publish(topic: topic, payload: Array(document.utf8), qos: 1, retain: true)
     }
@@ -321,7 +304,9 @@ public final class AgentRuntime: Sendable {
     }
 }
 
-/// Lets the intake ask for a pause before the MQT client that pauses exists.
+/// Lets the intake ask for a pause before the MQTT client that pauses exists (the client is
+/// built with the intake as its delivery target). Not lifecycle: a `ServiceGroup` starts and
+/// stops services, it has no way for one to throttle another while both run.
 final class PauseSwitch: Sendable {
     private let action = Shared<(@Sendable () -> Void)?>(nil)
     func set(_ newAction: @escaping @Sendable () -> Void) { action.withLock { $0 = newAction } }

@@ -18,28 +18,31 @@ struct UplinkEntry: Sendable {
         return UplinkEntry(table: table, uplink: uplink, task: Task { await uplink.run() })
     }
 
-    /// Asks each uplink to stop, then waits (bounded) for in-flight batches to be acked; those
-    /// still unacked after `limit` are abandoned by aborting the streams (the rows stay in the
-    /// ring and are sent again by whichever uplink takes the table next, or after a restart),
-    /// and the task is cancelled. Returns false when something had to be abandoned.
+    /// Asks each uplink to stop, then waits (bounded) for each task to end, which it does once
+    /// its in-flight batches are acked; those still unacked after `limit`, or when the waiting
+    /// task is cancelled, are abandoned by aborting the streams (the rows stay in the ring and
+    /// are sent again by whichever uplink takes the table next, or after a restart), and the
+    /// tasks are cancelled. Returns once every task ended; false when something was abandoned.
     @discardableResult
     static func stop(_ entries: [UplinkEntry], within limit: Duration) async -> Bool {
         for entry in entries { await entry.uplink.stop() }
-        if await idle(entries, within: limit) { return true }
-        for entry in entries { await entry.uplink.abortStreams() }
-        _ = await idle(entries, within: .seconds(2))
-        for entry in entries { entry.task.cancel() }
-        return false
-    }
-
-    private static func idle(_ entries: [UplinkEntry], within limit: Duration) async -> Bool {
-        let deadline = ContinuousClock.now + limit
-        while true {
-            var busy = false
-            for entry in entries where await entry.uplink.isBusy { busy = true }
-            if !busy { return true }
-            if ContinuousClock.now >= deadline { return false }
-            try? await Task.sleep(for: .milliseconds(20))
+        return await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                for entry in entries { await entry.task.value }
+                return true
+            }
+            group.addTask {
+                // Cancelled by the group below once the tasks ended, or with the caller.
+                try? await Task.sleep(for: limit)
+                return false
+            }
+            let flushed = await group.next() ?? false
+            if !flushed {
+                for entry in entries { await entry.uplink.abortStreams() }
+                for entry in entries { entry.task.cancel() }
+            }
+            group.cancelAll()
+            return flushed
         }
     }
 }
