@@ -44,7 +44,7 @@ extension ZerobusStream {
                 logger.warning(
                     "opening stream failed, retrying",
                     metadata: ["table": "\(tableName)", "error": "\(error)", "retry_in_ms": "\(BackoffPolicy.milliseconds(delay))"])
-                do { try await Task.sleep(for: delay, clock: clock) } catch { throw ZerobusError(.streamClosed, "stream closed while reconnecting") }
+                do { try await clock.sleep(for: delay) } catch { throw ZerobusError(.streamClosed, "stream closed while reconnecting") }
             }
         }
     }

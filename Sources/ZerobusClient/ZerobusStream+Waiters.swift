@@ -61,9 +61,10 @@ extension ZerobusStream {
         default: break
         }
         let interval = tickInterval
+        let clock = clock
         tickTask = Task { [weak self] in
             while !Task.isCancelled {
-                do { try await Task.sleep(for: interval) } catch { return }
+                do { try await clock.sleep(for: interval) } catch { return }
                 guard let self, await self.tick() else { return }
             }
         }
