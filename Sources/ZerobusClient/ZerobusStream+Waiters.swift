@@ -53,7 +53,8 @@ extension ZerobusStream {
 
     /// Starts the timer when a deadline begins. It stops by itself once none is pending, so an
     /// idle stream (everything acked, nobody waiting) causes no wakeups at all; call this
-    /// wherever a deadline can begin.
+    /// wherever a deadline can begin. Unstructured because deadlines begin in synchronous actor
+    /// code and the timer outlives it; `release()` cancels it, ending its sleep on the clock.
     func ensureTicking() {
         guard tickTask == nil, hasPendingDeadline else { return }
         switch phase {

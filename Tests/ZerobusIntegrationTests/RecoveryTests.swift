@@ -135,7 +135,10 @@ import Testing
         let error = await #expect(throws: ZerobusError.self) { try await flushing.value }
         #expect(error?.code == .flushTimeout)
 
-        // Acks flow again; the backoff ends and the new RPC resends every unacked request.
+        // Acks flow again once the emulator has finished with the abandoned RPC (a loaded
+        // emulator may still be reading its requests, and would store them out of order);
+        // the backoff ends and the new RPC resends every unacked request.
+        while try await emulator.stats()["active_streams"] as? Int != 0 { await Task.yield() }
         try await emulator.setFaults(["withhold_acks": false])
         clock.advance(by: .seconds(5))
         try await stream.flush()
