@@ -107,7 +107,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "GRPCTransportTests", dependencies: ["GRPCTransport", "EdgeSupport"], swiftSettings: strict),
         .testTarget(name: "DynamicProtobufTests", dependencies: ["DynamicProtobuf"], swiftSettings: strict),
-        .testTarget(name: "ZerobusClientTests", dependencies: ["ZerobusClient"], swiftSettings: strict),
+        .testTarget(name: "ZerobusClientTests", dependencies: ["ZerobusClient", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "TOMLTests", dependencies: ["TOML"], swiftSettings: strict),
         .testTarget(name: "EdgeSupportTests", dependencies: ["EdgeSupport"], swiftSettings: strict),
         .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore", "TOML"], swiftSettings: strict),

@@ -35,6 +35,9 @@ public struct StreamConfiguration: Sendable {
     public var onOpenAttemptFailed: (@Sendable (ZerobusError) -> Void)? = nil
     /// Summed record bytes allowed in one ingest call: the server's 10 MiB minus envelope room.
     public var maxRequestBytes: Int = StreamConfiguration.serverRequestLimit - 64 * 1024
+    /// The clock of every deadline (ack, create, flush, close, rotation) and of the recovery
+    /// backoff. Tests pass a manual clock to step through timeouts without waiting for them.
+    public var clock: any Clock<Duration> = ContinuousClock()
     public static let serverRequestLimit = 10 * 1024 * 1024
 
     public init() {}

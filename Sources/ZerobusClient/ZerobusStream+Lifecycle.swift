@@ -44,7 +44,7 @@ extension ZerobusStream {
                 logger.warning(
                     "opening stream failed, retrying",
                     metadata: ["table": "\(tableName)", "error": "\(error)", "retry_in_ms": "\(BackoffPolicy.milliseconds(delay))"])
-                do { try await Task.sleep(for: delay, clock: clock) } catch { throw ZerobusError(.streamClosed, "stream closed while reconnecting") }
+                do { try await clock.sleep(for: delay) } catch { throw ZerobusError(.streamClosed, "stream closed while reconnecting") }
             }
         }
     }
@@ -71,6 +71,9 @@ extension ZerobusStream {
         let current = generation
         rpc = RPC(call: call, generation: current, createDeadline: clock.now + configuration.createTimeout)
         ensureTicking()
+        // Unstructured because it outlives this attempt: it carries the RPC's events for the
+        // RPC's whole life (an abandoned RPC's late events drain here and are ignored by
+        // generation), and ends with the call's event stream (cancelling the call ends that).
         Task { [weak self] in
             for await event in call.events {
                 guard let self else { call.cancel(); return }
@@ -185,25 +188,31 @@ extension ZerobusStream {
         logger.warning("stream failed, recovering", metadata: ["table": "\(tableName)", "error": "\(error)"])
         abandonRPC(cancel: true)
         // A connection that failed or went silent is not worth reusing.
-        if [.transport, .ackTimeout, .createTimeout].contains(error.code) { closeConnectionInBackground() }
+        let stale = [.transport, .ackTimeout, .createTimeout].contains(error.code) ? detachConnection() : nil
         statistics.recoveries += 1
-        if error.isAuthRejection {
-            beginRecovery(authAlreadyRetried: true, invalidatingCredentials: true)
-        } else {
-            beginRecovery(authAlreadyRetried: false)
-        }
+        beginRecovery(
+            authAlreadyRetried: error.isAuthRejection, invalidatingCredentials: error.isAuthRejection, closing: stale)
     }
 
-    private func beginRecovery(authAlreadyRetried: Bool, invalidatingCredentials: Bool = false) {
+    /// Reconnects in the background. Unstructured because recovery begins in synchronous actor
+    /// code (an event, a tick) that must not wait for it, and the actor has no scope that could
+    /// own a child task; `release()` cancels it, which ends its backoff sleep.
+    private func beginRecovery(
+        authAlreadyRetried: Bool, invalidatingCredentials: Bool = false, closing stale: HTTP2Connection? = nil
+    ) {
         phase = .recovering
         statistics.recordsResent += ledger.rewindForNewRPC()
         recoveryTask = Task {
+            // The stale connection closes beside the reconnect, as a child of this task rather
+            // than a task of its own (`close()` finishes even if the recovery is cancelled).
+            async let staleClosed: Void? = stale?.close()
             if invalidatingCredentials { await self.headersProvider.invalidate() }
             do {
                 try await self.connectWithRetries(authAlreadyRetried: authAlreadyRetried)
             } catch {
                 self.terminate((error as? ZerobusError) ?? ZerobusError(.transport, "\(error)"))
             }
+            _ = await staleClosed
         }
     }
 
@@ -220,10 +229,17 @@ extension ZerobusStream {
         closeConnectionInBackground()
     }
 
-    /// Detaches the connection at once (so a reconnect cannot pick it up) and closes it.
+    /// Detaches the connection at once, so a reconnect cannot pick it up.
+    private func detachConnection() -> HTTP2Connection? {
+        defer { connection = nil }
+        return connection
+    }
+
+    /// Detaches the connection and closes it without waiting. Fire and forget on purpose: a
+    /// terminal failure is reached from synchronous code, and a failed stream may never see
+    /// `close()` or `abort()`, so nothing else would release the socket; nobody awaits the close.
     private func closeConnectionInBackground() {
-        guard let old = connection else { return }
-        connection = nil
+        guard let old = detachConnection() else { return }
         Task { await old.close() }
     }
 

@@ -53,7 +53,8 @@ extension ZerobusStream {
 
     /// Starts the timer when a deadline begins. It stops by itself once none is pending, so an
     /// idle stream (everything acked, nobody waiting) causes no wakeups at all; call this
-    /// wherever a deadline can begin.
+    /// wherever a deadline can begin. Unstructured because deadlines begin in synchronous actor
+    /// code and the timer outlives it; `release()` cancels it, ending its sleep on the clock.
     func ensureTicking() {
         guard tickTask == nil, hasPendingDeadline else { return }
         switch phase {
@@ -61,9 +62,10 @@ extension ZerobusStream {
         default: break
         }
         let interval = tickInterval
+        let clock = clock
         tickTask = Task { [weak self] in
             while !Task.isCancelled {
-                do { try await Task.sleep(for: interval) } catch { return }
+                do { try await clock.sleep(for: interval) } catch { return }
                 guard let self, await self.tick() else { return }
             }
         }

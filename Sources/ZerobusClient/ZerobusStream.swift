@@ -24,7 +24,7 @@ public actor ZerobusStream {
     let headersProvider: any HeadersProvider
     let configuration: StreamConfiguration
     let logger: Logger
-    let clock = ContinuousClock()
+    let clock: StreamClock
     let ackContinuation: AsyncStream<Int64>.Continuation
 
     var ledger = StreamLedger()
@@ -34,10 +34,10 @@ public actor ZerobusStream {
     /// Bumped whenever an RPC is abandoned, so its late events are ignored.
     var generation = 0
     /// When the server last said anything, or when we started waiting for it to.
-    var lastServerActivity: ContinuousClock.Instant
-    var pauseDeadline: ContinuousClock.Instant?
+    var lastServerActivity: StreamClock.Instant
+    var pauseDeadline: StreamClock.Instant?
     var openWaiter: CheckedContinuation<String, any Error>?
-    var closeWaiter: (deadline: ContinuousClock.Instant, continuation: CheckedContinuation<Void, Never>)?
+    var closeWaiter: (deadline: StreamClock.Instant, continuation: CheckedContinuation<Void, Never>)?
     var offsetWaiters: [OffsetWaiter] = []
     var capacityWaiters: [CheckedContinuation<Void, Never>] = []
     var recoveryTask: Task<Void, Never>?
@@ -56,12 +56,12 @@ public actor ZerobusStream {
         let call: GRPCCall
         let generation: Int
         var created = false
-        let createDeadline: ContinuousClock.Instant
+        let createDeadline: StreamClock.Instant
     }
 
     struct OffsetWaiter {
         let offset: Int64
-        let deadline: ContinuousClock.Instant
+        let deadline: StreamClock.Instant
         let continuation: CheckedContinuation<Void, any Error>
     }
 
@@ -76,7 +76,9 @@ public actor ZerobusStream {
         self.headersProvider = headersProvider
         self.configuration = configuration
         self.logger = logger
-        self.lastServerActivity = ContinuousClock.now
+        let clock = StreamClock(configuration.clock)
+        self.clock = clock
+        self.lastServerActivity = clock.now
         (acknowledgements, ackContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 

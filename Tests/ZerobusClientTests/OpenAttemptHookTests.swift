@@ -1,5 +1,6 @@
 import Glibc
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import ZerobusClient
@@ -11,13 +12,23 @@ import Testing
         let port = try #require(Self.closedPort())
         let client = try ZerobusClient(endpoint: "http://127.0.0.1:\(port)")
         let seen = Mutex<[String]>([])
+        let clock = ManualClock()
         var configuration = StreamConfiguration()
-        configuration.recovery = RecoveryPolicy(backoff: BackoffPolicy(initial: .milliseconds(1), maximum: .milliseconds(5)), maxAttempts: 3)
+        configuration.clock = clock
+        configuration.recovery = RecoveryPolicy(
+            backoff: BackoffPolicy(initial: .seconds(1), maximum: .seconds(1), jitter: false), maxAttempts: 3)
         configuration.onOpenAttemptFailed = { error in seen.withLock { $0.append(error.description) } }
-        await #expect(throws: ZerobusError.self) {
-            _ = try await client.createStream(
+        let opening = Task {
+            try await client.createStream(
                 table: "main.iot.readings", format: .json, headers: BearerTokenProvider(token: "t"), configuration: configuration)
         }
+        // While the stream waits out its backoff on the clock, the failure before it is reported.
+        for reported in 1...2 {
+            await clock.sleepers(atLeast: 1)
+            #expect(seen.withLock { $0.count } == reported)
+            clock.advance(by: .seconds(1))
+        }
+        await #expect(throws: ZerobusError.self) { _ = try await opening.value }
         let errors = seen.withLock { $0 }
         #expect(errors.count == 3, "\(errors)")
         #expect(errors.allSatisfy { $0.contains("Connection refused") }, "\(errors)")

@@ -1,18 +1,37 @@
 import Foundation
 import GRPCTransport
+import TestSupport
 import Testing
-import ZerobusClient
+@testable import ZerobusClient
 
 /// Failures injected by the emulator: the client recovers without loss where the protocol
 /// allows it, and surfaces the rest once.
 @Suite(.serialized) struct RecoveryTests {
-    private func fastConfiguration() -> StreamConfiguration {
+    /// Time on `clock` stands still unless a test advances it: no deadline expires because the
+    /// machine is slow, and the tests about deadlines step through them without waiting. The
+    /// backoff is zero so a reconnect never waits on a clock nobody advances.
+    private func fastConfiguration(_ clock: ManualClock = ManualClock()) -> StreamConfiguration {
         var configuration = StreamConfiguration()
+        configuration.clock = clock
         configuration.recovery = RecoveryPolicy(
-            enabled: true, backoff: BackoffPolicy(initial: .milliseconds(50), maximum: .milliseconds(500)), maxAttempts: 10)
+            enabled: true, backoff: BackoffPolicy(initial: .zero, maximum: .zero), maxAttempts: 10)
         configuration.ackTimeout = .seconds(1)
         configuration.flushTimeout = .seconds(30)
         return configuration
+    }
+
+    /// Flushes in a task of its own, returned once the stream holds the flush's waiter: its
+    /// deadline is then fixed on the clock before the test moves time. The actor takes the
+    /// waiter within a few turns, so this yields rather than sleeps.
+    private func startFlush(_ stream: ZerobusStream) async -> Task<Void, any Error> {
+        let flushing = Task { try await stream.flush() }
+        while await stream.offsetWaiters.isEmpty { await Task.yield() }
+        return flushing
+    }
+
+    /// A backoff of exactly `delay` (no jitter), for tests that step through it.
+    private func fixedBackoff(_ delay: Duration) -> BackoffPolicy {
+        BackoffPolicy(initial: delay, maximum: delay, jitter: false)
     }
 
     private func openStream(
@@ -58,9 +77,10 @@ import ZerobusClient
     }
 
     @Test func closeStreamSignalRotatesToANewRPC() async throws {
-        // A generous close deadline: the client rotates as soon as its in-flight requests are
-        // acked; 300 ms was sometimes too short on a loaded 2-core machine, which turned the
-        // rotation into a recovery (the case the deadline exists for, tested on its own).
+        // The client's close deadline runs on the manual clock, which this test never advances,
+        // so the client always rotates on its acks however loaded the machine. The emulator
+        // ends the old RPC after the duration in real time, so that stays generous: 300 ms was
+        // sometimes too short on a loaded 2-core machine, turning the rotation into a recovery.
         let emulator = try Emulator([
             "--fault", "close_signal_after_records=3000", "--fault", "close_signal_duration_ms=5000",
         ])
@@ -88,20 +108,45 @@ import ZerobusClient
     @Test func missingAcksTimeOutAndTheStreamRecoversOnceAcksFlowAgain() async throws {
         let emulator = try Emulator(["--fault", "withhold_acks=true"])
         defer { emulator.stop() }
-        var configuration = fastConfiguration()
+        let clock = ManualClock()
+        var configuration = fastConfiguration(clock)
         configuration.ackTimeout = .milliseconds(400)
         configuration.flushTimeout = .seconds(2)
+        configuration.recovery.backoff = fixedBackoff(.seconds(5))
         configuration.recovery.maxAttempts = nil
         let stream = try await openStream(emulator, configuration: configuration)
         try await ingestAll(stream, count: 1000)
+        let flushing = await startFlush(stream)
 
-        await #expect(throws: ZerobusError.self) { try await stream.flush() }
-        #expect(await stream.statistics.recoveries >= 1)
+        // Half the ack timeout passes: the timer checks, and nothing happens.
+        await clock.sleepers(atLeast: 1)
+        clock.advance(by: .milliseconds(200))
+        await clock.sleepers(atLeast: 1)  // the timer has checked and sleeps again
+        #expect(await stream.statistics.recoveries == 0)
 
+        // Past it, the stream recovers; its reopen is refused once, so it then waits out its backoff.
+        try await emulator.setFaults(["fail_create_with_status": 14, "fail_create_times": 1])
+        clock.advance(by: .milliseconds(300))
+        await clock.sleepers(atLeast: 2)  // the timer, and the backoff before the next reopen
+        #expect(await stream.statistics.recoveries == 1)
+
+        // The flush deadline passes while the stream still waits to reconnect.
+        clock.advance(by: .milliseconds(1600))
+        let error = await #expect(throws: ZerobusError.self) { try await flushing.value }
+        #expect(error?.code == .flushTimeout)
+
+        // Acks flow again once the emulator has finished with the abandoned RPC (a loaded
+        // emulator may still be reading its requests, and would store them out of order);
+        // the backoff ends and the new RPC resends every unacked request.
+        while try await emulator.stats()["active_streams"] as? Int != 0 { await Task.yield() }
         try await emulator.setFaults(["withhold_acks": false])
+        clock.advance(by: .seconds(5))
         try await stream.flush()
         try await stream.close()
+        #expect(await stream.statistics.recoveries == 1)
         #expect(try distinctIDs(emulator) == Array(0..<1000))
+        let stats = try await emulator.stats()
+        #expect(stats["creates"] as? Int == 2)
     }
 
     @Test func nonRetryableStatusAtCreateSurfacesOnceWithoutRetries() async throws {
@@ -144,12 +189,20 @@ import ZerobusClient
     @Test func recoveryGivesUpAfterItsAttemptBudget() async throws {
         let emulator = try Emulator()
         defer { emulator.stop() }
-        var configuration = fastConfiguration()
+        let clock = ManualClock()
+        var configuration = fastConfiguration(clock)
+        configuration.recovery.backoff = fixedBackoff(.seconds(1))
         configuration.recovery.maxAttempts = 3
         let stream = try await openStream(emulator, configuration: configuration)
         try await emulator.setFaults(["fail_create_with_status": 14, "unavailable_after_records": 1])
         try await stream.ingest(TestRows.row(1))
-        await #expect(throws: ZerobusError.self) { try await stream.flush() }
+        let flushing = await startFlush(stream)
+        // Three reopen attempts with a backoff between each two, waited out on the clock.
+        for _ in 0..<2 {
+            await clock.sleepers(atLeast: 2)  // the timer, and the backoff
+            clock.advance(by: .seconds(1))
+        }
+        await #expect(throws: ZerobusError.self) { try await flushing.value }
         #expect(await stream.failure?.code == .grpcStatus(.unavailable))
         #expect(await stream.unackedBatches() == [[TestRows.row(1)]])
         let stats = try await emulator.stats()
