@@ -66,8 +66,11 @@ actor TableUplink {
     /// Requests one lane may have unacked; keeps memory flat while the cloud is away.
     static let maxInflightBatches = 16
     var stopping = false
-    /// Set by `recover` when a data error made progress isolating bad rows (no backoff then).
-    private var isolating = false
+    /// Lanes whose last failure was a data error that made progress isolating bad rows (no
+    /// backoff then). Per lane: `recover` runs before the failing lane's `await stream.abort()`,
+    /// so a shared flag could be taken by another lane's unrelated failure, which would skip
+    /// its backoff while this lane backed off.
+    private var isolating: Set<Int> = []
     private(set) var status = UplinkStatus()
     /// Ranges a previous run sent without seeing the ack (read once, at the first batch): their
     /// rows are resends when they go out now.
@@ -136,10 +139,10 @@ actor TableUplink {
                 failures = 0
             } catch where stopping {
                 return  // streams aborted by a bounded shutdown: not a link failure
-            } catch let error as ZerobusError where isolating {
+            } catch let error as ZerobusError where isolating.contains(lane) {
                 // A rejected batch was just split or quarantined: the server is healthy, and each
                 // probe halves the suspect rows, so this ends. Backing off would stall the table.
-                isolating = false
+                isolating.remove(lane)
                 recordFailure(error, lane: lane)
             } catch let error as ZerobusError {
                 failures += 1
@@ -335,7 +338,7 @@ actor TableUplink {
         inflight[lane].removeAll()
         guard !unacked.isEmpty else { return }
         if Self.isDataError(error) {
-            isolating = true
+            isolating.insert(lane)
             let suspect = unacked.removeFirst()
             if suspect.rows.count == 1 && suspect.probe {
                 quarantine(suspect, reason: error.description)
