@@ -194,7 +194,18 @@ actor TableUplink {
                     batch = next
                 }
                 claimed = batch
-                if let current = stream, current.format != format(of: batch) {
+                let batchFormat: RecordFormat
+                do {
+                    batchFormat = try format(of: batch)
+                } catch RingError.unknownDescriptor {
+                    // Sent with any other descriptor, the server would read its bytes against
+                    // the wrong columns: keep the rows, out of the way, for the operator.
+                    claimed = nil
+                    if batch.backlog { backlogInTransit -= 1 }
+                    quarantine(batch, reason: "the descriptor these rows were encoded with (id \(batch.descriptorID)) is missing from the buffer", by: "agent")
+                    continue
+                }
+                if let current = stream, current.format != batchFormat {
                     try await current.flush()
                     acknowledge(lane: lane, upTo: await current.lastAckedOffset)
                     try await current.close()
@@ -202,7 +213,7 @@ actor TableUplink {
                     stream = nil
                 }
                 if stream == nil {
-                    let opened = try await openStream(format: format(of: batch))
+                    let opened = try await openStream(format: batchFormat)
                     stream = opened
                     streams[lane] = opened
                     streamResendsCounted[lane] = 0
@@ -277,8 +288,11 @@ actor TableUplink {
         return statistics.recordsResent
     }
 
-    private func format(of batch: Batch) -> RecordFormat {
-        RegisteredSchema.format(of: (try? ring.descriptor(id: batch.descriptorID)) ?? table.registeredBytes)
+    /// The format of the descriptor `batch`'s rows were encoded with: each row is sent with its
+    /// own (invariant 3 of `ReadingRing`), never the table's current one in its place. Throws
+    /// `RingError.unknownDescriptor` when the ring has no such descriptor.
+    private func format(of batch: Batch) throws -> RecordFormat {
+        RegisteredSchema.format(of: try ring.descriptor(id: batch.descriptorID))
     }
 
     private func openStream(format: RecordFormat) async throws -> ZerobusStream {
@@ -341,7 +355,7 @@ actor TableUplink {
             isolating.insert(lane)
             let suspect = unacked.removeFirst()
             if suspect.rows.count == 1 && suspect.probe {
-                quarantine(suspect, reason: error.description)
+                quarantine(suspect, reason: error.description, by: "server")
             } else if suspect.probe {
                 let half = suspect.rows.count / 2
                 unacked.insert(contentsOf: [
@@ -364,8 +378,11 @@ actor TableUplink {
         }
     }
 
-    private func quarantine(_ batch: Batch, reason: String) {
-        logger.warning("row rejected by the server, quarantined", metadata: ["table": "\(table.name)", "reason": "\(reason)"])
+    /// `by`: who refused the rows (the server, or the agent itself), for the log.
+    private func quarantine(_ batch: Batch, reason: String, by refuser: String) {
+        logger.warning("rows rejected by the \(refuser), quarantined", metadata: [
+            "table": "\(table.name)", "rows": "\(batch.rows.count)", "reason": "\(reason)",
+        ])
         do {
             _ = try ring.quarantine(rowIDs: batch.ids, reason: reason)
             status.quarantinedSinceStart += batch.rows.count
