@@ -27,9 +27,9 @@ extension TableUplink {
             case .none:
                 return .wait(idleWait())
             case .live(let after):
-                guard let batch = try liveBatch(after: after) else { return .wait(idleWait()) }
-                plan.claimedLive(through: batch.rows[batch.rows.count - 1].id)
-                return .batch(batch)
+                let next = try liveBatch(after: after, lane: lane)
+                if case .batch(let batch) = next { plan.claimedLive(through: batch.rows[batch.rows.count - 1].id) }
+                return next
             case .backlog(let span):
                 var limit = table.batching.maxRecords
                 if var capped = bucket {
@@ -61,17 +61,25 @@ extension TableUplink {
         return batch
     }
 
-    /// Live rows after `after`, once a batch is full or its first row has lingered.
-    private func liveBatch(after: Int64) throws -> Batch? {
+    /// Live rows after `after`, once a batch is full or its first row has lingered. The linger
+    /// runs on the monotonic clock from when this lane first saw that row: `received_at` is
+    /// wall-clock time, and an NTP step back on a gateway without an RTC would hold batches for
+    /// as long as the step.
+    private func liveBatch(after: Int64, lane: Int) throws -> Next {
         let batching = table.batching
         let rows = try ring.pending(
             table: table.name, after: after, maxRecords: batching.maxRecords, maxBytes: batching.maxBytes)
-        guard let first = rows.first else { return nil }
+        guard let first = rows.first else { return .wait(idleWait()) }
         let full = rows.count >= batching.maxRecords
             || rows.reduce(0, { $0 + $1.payload.count }) * 10 >= batching.maxBytes * 9
-        let lingered = ReadingRing.now() - first.receivedAt >= Self.micros(batching.linger)
-        guard full || lingered else { return nil }
-        return Batch(rows: rows, probe: false)
+        let now = clock.now
+        if lingerStart[lane]?.rowID != first.id { lingerStart[lane] = (first.id, now) }
+        let lingeredFor = now - lingerStart[lane]!.since
+        guard full || lingeredFor >= batching.linger else {
+            return .wait(min(batching.linger - lingeredFor, idleWait()))
+        }
+        lingerStart[lane] = nil
+        return .batch(Batch(rows: rows, probe: false))
     }
 
     // MARK: - The drain

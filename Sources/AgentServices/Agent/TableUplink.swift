@@ -72,6 +72,8 @@ actor TableUplink {
     /// its backoff while this lane backed off.
     private var isolating: Set<Int> = []
     private(set) var status = UplinkStatus()
+    /// Per lane: the first live row it is lingering on, and since when (monotonic).
+    var lingerStart: [Int: (rowID: Int64, since: ContinuousClock.Instant)] = [:]
     /// Ranges a previous run sent without seeing the ack (read once, at the first batch): their
     /// rows are resends when they go out now.
     var earlierRuns: [ClosedRange<Int64>]?
@@ -462,11 +464,6 @@ actor TableUplink {
                 }
             }
         }
-    }
-
-    static func micros(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
     }
 }
 
