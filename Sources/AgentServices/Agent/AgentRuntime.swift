@@ -25,7 +25,8 @@ public final class AgentRuntime: Sendable {
     let mqtt: Shared<MQTTClient>
     let health: HealthPublisher
     let healthRows: HealthRows?
-    let drainer: JournalDrainer
+    /// The ring's own thread: every async ring call, and the intake journal's drain.
+    let ringAccess: RingAccess
     /// Set while the file on disk is one a reload refused.
     let configError = Shared<HealthReport.ConfigErrorStatus?>(nil)
     /// Held while the daemon runs: one owner per ring; the CLI hands writes to it.
@@ -52,7 +53,13 @@ public final class AgentRuntime: Sendable {
         dataDirectoryLock = try DataDirectoryLock.acquireForDaemon(dataDirectory: configuration.agent.dataDirectory)
         let ring = try Self.openRing(configuration, logger: logger, ownsDataDirectory: true)
         self.ring = ring
-        drainer = JournalDrainer(ring: ring, logger: logger)
+        let ringAccess: RingAccess
+        do {
+            ringAccess = try RingAccess(ring: ring, logger: logger)
+        } catch {
+            throw AgentError("cannot start the buffer's thread: \(error)")
+        }
+        self.ringAccess = ringAccess
 
         let routes = try Self.routes(configuration, ring: ring)
         healthRows = try configuration.health.table.map { table throws(AgentError) in
@@ -66,7 +73,7 @@ public final class AgentRuntime: Sendable {
             routes: routes, ring: ring, gatewayID: configuration.agent.gatewayID,
             recordIDs: recordIDs, clock: ClockMonitor(
                 ring: ring, holdLimitSeconds: configuration.agent.clockHoldSeconds, logger: logger),
-            logger: logger, onFull: { pauseIntake.trigger() })
+            logger: logger, onFull: { pauseIntake.trigger() }, onJournaled: { ringAccess.journalAppended() })
         mqtt = Shared(try Self.mqttClient(configuration, intake: intake, state: mqttState, logger: logger))
         let mqttStateRef = mqttState
         let mqttRef = mqtt
@@ -76,7 +83,7 @@ public final class AgentRuntime: Sendable {
             mqttRef.value.pause()
         }
         health = HealthPublisher(
-            configuration: self.configuration, ring: ring, uplinks: uplinks, intake: intake,
+            configuration: self.configuration, ring: ringAccess, uplinks: uplinks, intake: intake,
             healthRows: healthRows, recordIDs: recordIDs, configError: configError,
             mqttConnected: { mqttStateRef.withLock { $0.connected } }, logger: logger)
     }
@@ -136,10 +143,10 @@ public final class AgentRuntime: Sendable {
         let unconfigured = unconfiguredTablesWithRows(configured: Set(tables.map(\.name)))
         let startedAt = ReadingRing.now()
         uplinks.withLock {
-            $0 = tables.map { UplinkEntry.start($0, factory: factory, ring: ring) }
+            $0 = tables.map { UplinkEntry.start($0, factory: factory, ring: ringAccess) }
             // Before the health table, as a reload orders them.
             $0.insert(contentsOf: unconfigured.map { table in
-                var entry = UplinkEntry.start(table, factory: factory, ring: ring)
+                var entry = UplinkEntry.start(table, factory: factory, ring: ringAccess)
                 entry.removedAt = startedAt
                 return entry
             }, at: intake.currentRoutes.count)
@@ -153,12 +160,6 @@ public final class AgentRuntime: Sendable {
             }
             group.addTask { await self.housekeeping() }
             group.addTask { await self.health.run(notifier: notifier, publish: { self.publishStatus($0) }) }
-            do {
-                try drainer.start()
-            } catch {
-                // Not fatal: the MQTT thread then drains the journal itself once it fills.
-                logger.error("intake journal drainer failed to start", metadata: ["error": "\(error)"])
-            }
             do {
                 try mqtt.value.start()
             } catch {
@@ -187,6 +188,7 @@ public final class AgentRuntime: Sendable {
             group.cancelAll()
         }
         health.stopServer()
+        ringAccess.stop()
         try? ring.close()
         logger.info("stopped")
     }
@@ -195,8 +197,8 @@ public final class AgentRuntime: Sendable {
     private func shutdown() async {
         publishStatus(health.offlineDocument())
         mqtt.value.stop()
-        drainer.stop()
-        _ = intake.writeHeld()
+        let intake = intake
+        _ = await ringAccess.perform { _ in intake.writeHeld() }
         let entries = uplinks.value
         if await !UplinkEntry.stop(entries, within: .seconds(5)) {
             // A server that does not ack must not hold the shutdown: the ring keeps those rows.
@@ -212,30 +214,37 @@ public final class AgentRuntime: Sendable {
     /// Every second: bounds of the ring, and resuming a paused intake once there is room.
     private func housekeeping() async {
         while !Task.isCancelled {
-            let tables = Dictionary(intake.currentRoutes.map { ($0.table.name, $0.table) }, uniquingKeysWith: { $1 })
-            let now = intake.clock.tick(tables: tables)
-            do {
-                _ = try ring.enforceBounds(now: now)
-                let drops = try ring.takeUnreportedDrops()
-                if drops.droppedTotal > 0 {
-                    logger.warning("rows dropped from the buffer", metadata: [
-                        "rows": "\(drops.droppedTotal)", "full": "\(drops.droppedFull)",
-                        "aged_out": "\(drops.droppedAgedOut)", "purged": "\(drops.droppedPurged)",
-                    ])
-                }
-            } catch {
-                logger.error("cannot enforce buffer bounds", metadata: ["error": "\(error)"])
-            }
-            handleRequests()
+            // All of it is SQLite work (re-base, checkpoint, vacuum): on the ring's thread.
+            let roomAgain = await ringAccess.perform { _ in self.ringHousekeeping() }
             heapTrimmer.tick(messages: intake.counters.messages)
-            if intake.writeHeld(), mqttState.withLock({ $0.paused }) {
+            if roomAgain, mqttState.withLock({ $0.paused }) {
                 mqttState.withLock { $0.paused = false }
                 logger.info("buffer has room again: resuming MQTT intake")
                 mqtt.value.resume()
             }
-            retireDrainedUplinks()
             try? await Task.sleep(for: .seconds(1))
         }
+    }
+
+    /// One round of `housekeeping`'s ring work; true when no rows are held any more.
+    private func ringHousekeeping() -> Bool {
+        let tables = Dictionary(intake.currentRoutes.map { ($0.table.name, $0.table) }, uniquingKeysWith: { $1 })
+        let now = intake.clock.tick(tables: tables)
+        do {
+            _ = try ring.enforceBounds(now: now)
+            let drops = try ring.takeUnreportedDrops()
+            if drops.droppedTotal > 0 {
+                logger.warning("rows dropped from the buffer", metadata: [
+                    "rows": "\(drops.droppedTotal)", "full": "\(drops.droppedFull)",
+                    "aged_out": "\(drops.droppedAgedOut)", "purged": "\(drops.droppedPurged)",
+                ])
+            }
+        } catch {
+            logger.error("cannot enforce buffer bounds", metadata: ["error": "\(error)"])
+        }
+        handleRequests()
+        retireDrainedUplinks()
+        return intake.writeHeld()
     }
 
     /// `quarantine retry|purge` and `buffer purge` from the CLI, run here because this process owns the ring.

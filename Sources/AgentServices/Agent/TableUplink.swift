@@ -32,13 +32,25 @@ actor TableUplink {
     }
 
     let table: CompiledTable
-    let ring: ReadingRing
+    let ring: RingAccess
     let client: ZerobusClient
     let headers: any HeadersProvider
     let streamConfiguration: StreamConfiguration
     let backoff: BackoffPolicy
     let logger: Logger
     let clock = ContinuousClock()
+    /// Wakes lanes waiting for work: new rows in the ring (via `RingChanges`), acks that free a
+    /// window, requeued batches, a drain starting, `stop`. Lanes never poll.
+    let wake = WakeSignal()
+    /// Wakes `watchLink` when requests go on the wire (it sleeps while none are).
+    let onTheWire = WakeSignal()
+    /// Held while a lane looks at the link and claims its next batch: both await the ring now,
+    /// and two lanes interleaving there could claim the same rows, or take the backlog as live
+    /// rows before the drain is set up.
+    private var claimHeld = false
+    private var claimWaiters: [CheckedContinuation<Void, Never>] = []
+    /// The format of each descriptor id met so far (a descriptor id never changes its bytes).
+    private var formats: [Int64: RecordFormat] = [:]
 
     /// Which rows are backlog and which live, and how far each was handed to lanes.
     var plan: BacklogDrain
@@ -81,7 +93,7 @@ actor TableUplink {
     private var streamResendsCounted: [Int: Int] = [:]
 
     init(
-        table: CompiledTable, ring: ReadingRing, client: ZerobusClient, headers: any HeadersProvider,
+        table: CompiledTable, ring: RingAccess, client: ZerobusClient, headers: any HeadersProvider,
         streamConfiguration: StreamConfiguration, backoff: BackoffPolicy, logger: Logger
     ) {
         self.table = table
@@ -99,6 +111,8 @@ actor TableUplink {
 
     /// Runs every lane, and the watch for reconnects that starts a drain, until `stop`.
     func run() async {
+        ring.changes.subscribe(wake)
+        defer { ring.changes.unsubscribe(wake) }
         await withTaskGroup(of: Void.self) { group in
             for lane in inflight.indices {
                 group.addTask { await self.runLane(lane) }
@@ -111,6 +125,8 @@ actor TableUplink {
     /// then calls `abortStreams`.
     func stop() {
         stopping = true
+        wake.signal()
+        onTheWire.signal()
     }
 
     /// Ends every stream without waiting for acks. Unacked rows are still in the ring and are
@@ -125,15 +141,28 @@ actor TableUplink {
     var isBusy: Bool { runningLanes > 0 }
     private var runningLanes = 0
 
+    /// Returns once no lane runs any more (or the task is cancelled).
+    func untilIdle() async {
+        while runningLanes > 0 && !Task.isCancelled {
+            let seen = wake.generation
+            guard runningLanes > 0 else { return }
+            await wake.wait(after: seen)
+        }
+    }
+
     private func runLane(_ lane: Int) async {
         runningLanes += 1
-        defer { runningLanes -= 1 }
+        defer {
+            runningLanes -= 1
+            wake.signal()
+        }
         var failures = 0
         while !stopping && !Task.isCancelled {
             // The live lane has a stream only while a drain runs: otherwise the table's own
             // `streams` carry everything, as without live-first.
             if lane == liveLane && !plan.isDraining {
-                try? await Task.sleep(for: .milliseconds(50))
+                let seen = wake.generation
+                if !plan.isDraining { await wake.wait(after: seen) }
                 continue
             }
             do {
@@ -179,18 +208,32 @@ actor TableUplink {
             markOpen(lane, true)
             acks = Task { await self.consumeAcknowledgements(of: first, lane: lane) }
             while !Task.isCancelled && !stopping && (lane != liveLane || plan.isDraining) {
-                // Bounded work in flight per lane: during an outage rows stay in the ring, not in memory.
+                // Read before looking for work: whatever changes after this ends the wait below.
+                let seen = wake.generation
+                // Bounded work in flight per lane: during an outage rows stay in the ring, not in
+                // memory. The next ack (or a failure) wakes the lane.
                 if inflight[lane].count >= Self.maxInflightBatches {
-                    try await Task.sleep(for: .milliseconds(5))
+                    await wake.wait(after: seen)
+                    try Task.checkCancellation()
                     continue
                 }
-                // Looked at right before every claim: a lane whose stream just came back must not
-                // take the backlog as live rows before the drain is set up.
-                if let stream { observe(lane: lane, up: await stream.isOpen) }
+                await acquireClaim()
+                let next: Next
+                do {
+                    // Looked at right before every claim: a lane whose stream just came back must
+                    // not take the backlog as live rows before the drain is set up.
+                    if let stream { await observe(lane: lane, up: await stream.isOpen) }
+                    next = try await nextBatch(lane: lane)
+                } catch {
+                    releaseClaim()
+                    throw error
+                }
+                releaseClaim()
                 let batch: Batch
-                switch try nextBatch(lane: lane) {
+                switch next {
                 case .wait(let pause):
-                    try await Task.sleep(for: pause)
+                    await wake.wait(after: seen, timeout: pause)
+                    try Task.checkCancellation()
                     continue
                 case .batch(let next):
                     batch = next
@@ -198,20 +241,20 @@ actor TableUplink {
                 claimed = batch
                 let batchFormat: RecordFormat
                 do {
-                    batchFormat = try format(of: batch)
+                    batchFormat = try await format(of: batch)
                 } catch RingError.unknownDescriptor {
                     // Sent with any other descriptor, the server would read its bytes against
                     // the wrong columns: keep the rows, out of the way, for the operator.
                     claimed = nil
                     if batch.backlog { backlogInTransit -= 1 }
-                    quarantine(batch, reason: "the descriptor these rows were encoded with (id \(batch.descriptorID)) is missing from the buffer", by: "agent")
+                    await quarantine(batch, reason: "the descriptor these rows were encoded with (id \(batch.descriptorID)) is missing from the buffer", by: "agent")
                     continue
                 }
                 if let current = stream, current.format != batchFormat {
                     try await current.flush()
-                    acknowledge(lane: lane, upTo: await current.lastAckedOffset)
+                    await acknowledge(lane: lane, upTo: await current.lastAckedOffset)
                     try await current.close()
-                    countStreamResends(await current.statistics, counted: streamResendsCounted[lane, default: 0])
+                    await countStreamResends(await current.statistics, counted: streamResendsCounted[lane, default: 0])
                     stream = nil
                 }
                 if stream == nil {
@@ -226,32 +269,35 @@ actor TableUplink {
                 guard let stream else { continue }
                 // Booked before it can reach the wire: a kill -9 right after the send must still
                 // leave the rows marked as sent, or their resend would go uncounted.
-                recordSent(batch)
+                await recordSent(batch)
                 guard let offset = try await stream.ingest(batch: batch.rows.map(\.payload)) else { continue }
+                if inflight.allSatisfy(\.isEmpty) { onTheWire.signal() }
                 inflight[lane].append((offset, batch))
                 claimed = nil
                 if batch.backlog { backlogInTransit -= 1 }
                 if batch.probe {
                     try await stream.waitForOffset(offset)
-                    acknowledge(lane: lane, upTo: offset)
+                    await acknowledge(lane: lane, upTo: offset)
                 }
             }
             if let stream {
                 try await stream.flush()
-                acknowledge(lane: lane, upTo: await stream.lastAckedOffset)
+                await acknowledge(lane: lane, upTo: await stream.lastAckedOffset)
                 try await stream.close()
             }
             markOpen(lane, false)
         } catch {
             markOpen(lane, false)
             let failure = (error as? ZerobusError) ?? ZerobusError(.transport, "\(error)")
-            if let stream { acknowledge(lane: lane, upTo: await stream.lastAckedOffset) }
+            if let stream { await acknowledge(lane: lane, upTo: await stream.lastAckedOffset) }
             // It is newer than everything in flight, older than any row still unclaimed.
             if let claimed {
                 requeue([claimed], lane: lane)
                 if claimed.backlog { backlogInTransit -= 1 }
             }
-            recover(lane: lane, after: failure)
+            if let bad = recover(lane: lane, after: failure) {
+                await quarantine(bad, reason: failure.description, by: "server")
+            }
             // Its unacked batches were requeued: a graceful close would only wait for them again.
             if let stream { await stream.abort() }
             throw failure
@@ -260,7 +306,7 @@ actor TableUplink {
 
     /// Books `batch` as on the wire, counting the rows that were sent before (in this run, or
     /// by a run that ended before their ack) as resent.
-    private func recordSent(_ batch: Batch) {
+    private func recordSent(_ batch: Batch) async {
         let ids = batch.ids
         guard let lowest = ids.min(), let highest = ids.max() else { return }
         var resent = 0
@@ -269,8 +315,9 @@ actor TableUplink {
         } else if let earlier = earlierRuns, !earlier.isEmpty {
             resent = ids.count { id in earlier.contains { $0.contains(id) } }
         }
+        let name = table.name
         do {
-            try ring.recordSent(table: table.name, ids: lowest...highest, resent: resent)
+            try await ring.perform { [resent] in try $0.recordSent(table: name, ids: lowest...highest, resent: resent) }
         } catch {
             logger.error("cannot record sent rows", metadata: ["table": "\(table.name)", "error": "\(error)"])
         }
@@ -279,11 +326,12 @@ actor TableUplink {
     /// Adds what a stream resent by itself (after recovering its RPC) beyond `counted`, what
     /// was already added for it. Returns the new figure counted.
     @discardableResult
-    private func countStreamResends(_ statistics: StreamStatistics, counted: Int) -> Int {
+    private func countStreamResends(_ statistics: StreamStatistics, counted: Int) async -> Int {
         let delta = statistics.recordsResent - counted
         guard delta > 0 else { return counted }
+        let name = table.name
         do {
-            try ring.countResent(table: table.name, rows: delta)
+            try await ring.perform { try $0.countResent(table: name, rows: delta) }
         } catch {
             logger.error("cannot count resent rows", metadata: ["table": "\(table.name)", "error": "\(error)"])
         }
@@ -293,8 +341,29 @@ actor TableUplink {
     /// The format of the descriptor `batch`'s rows were encoded with: each row is sent with its
     /// own (invariant 3 of `ReadingRing`), never the table's current one in its place. Throws
     /// `RingError.unknownDescriptor` when the ring has no such descriptor.
-    private func format(of batch: Batch) throws -> RecordFormat {
-        RegisteredSchema.format(of: try ring.descriptor(id: batch.descriptorID))
+    private func format(of batch: Batch) async throws -> RecordFormat {
+        let id = batch.descriptorID
+        if let known = formats[id] { return known }
+        let format = RegisteredSchema.format(of: try await ring.perform { try $0.descriptor(id: id) })
+        formats[id] = format
+        return format
+    }
+
+    func acquireClaim() async {
+        guard claimHeld else {
+            claimHeld = true
+            return
+        }
+        // Handed over by `releaseClaim`, still held.
+        await withCheckedContinuation { claimWaiters.append($0) }
+    }
+
+    func releaseClaim() {
+        if claimWaiters.isEmpty {
+            claimHeld = false
+        } else {
+            claimWaiters.removeFirst().resume()
+        }
     }
 
     private func openStream(format: RecordFormat) async throws -> ZerobusStream {
@@ -317,25 +386,24 @@ actor TableUplink {
         for await offset in stream.acknowledgements {
             // Offsets belong to one stream: ignore a late ack of a stream this lane has replaced.
             guard streams[lane] === stream else { return }
-            acknowledge(lane: lane, upTo: offset)
+            await acknowledge(lane: lane, upTo: offset)
         }
     }
 
     // MARK: - Books
 
-    func idleWait() -> Duration {
-        min(table.batching.linger, .milliseconds(50))
-    }
-
-    private func acknowledge(lane: Int, upTo offset: Int64) {
+    private func acknowledge(lane: Int, upTo offset: Int64) async {
         var done: [Int64] = []
         while let first = inflight[lane].first, first.offset <= offset {
             inflight[lane].removeFirst()
             done.append(contentsOf: first.batch.ids)
         }
         guard !done.isEmpty else { return }
+        // A window slot is free, and the drain may be over.
+        finishDrainIfDone()
+        wake.signal()
         do {
-            _ = try ring.remove(ids: done)
+            _ = try await ring.perform { [done] in try $0.remove(ids: done) }
             status.lastAckAt = ReadingRing.now()
             status.ackedSinceStart += done.count
         } catch {
@@ -344,20 +412,22 @@ actor TableUplink {
     }
 
     /// After a stream failed: its unacked batches go back in front, in order. A data error makes
-    /// the first of them a probe (or splits a failed probe, or quarantines a single bad row).
-    private func recover(lane: Int, after error: ZerobusError) {
+    /// the first of them a probe (or splits a failed probe); returns a single bad row's batch,
+    /// for the caller to quarantine.
+    private func recover(lane: Int, after error: ZerobusError) -> Batch? {
         var unacked = inflight[lane].map { entry in
             var batch = entry.batch
             batch.sentBefore = true
             return batch
         }
         inflight[lane].removeAll()
-        guard !unacked.isEmpty else { return }
+        guard !unacked.isEmpty else { return nil }
+        var bad: Batch?
         if Self.isDataError(error) {
             isolating.insert(lane)
             let suspect = unacked.removeFirst()
             if suspect.rows.count == 1 && suspect.probe {
-                quarantine(suspect, reason: error.description, by: "server")
+                bad = suspect
             } else if suspect.probe {
                 let half = suspect.rows.count / 2
                 unacked.insert(contentsOf: [
@@ -369,6 +439,7 @@ actor TableUplink {
             }
         }
         requeue(unacked, lane: lane)
+        return bad
     }
 
     /// Puts batches back in front of the lane's queue: the live lane's stay on the live lane.
@@ -378,20 +449,24 @@ actor TableUplink {
         } else {
             requeued.insert(contentsOf: batches, at: 0)
         }
+        wake.signal()
     }
 
     /// `by`: who refused the rows (the server, or the agent itself), for the log.
-    private func quarantine(_ batch: Batch, reason: String, by refuser: String) {
+    private func quarantine(_ batch: Batch, reason: String, by refuser: String) async {
         logger.warning("rows rejected by the \(refuser), quarantined", metadata: [
             "table": "\(table.name)", "rows": "\(batch.rows.count)", "reason": "\(reason)",
         ])
+        let ids = batch.ids
         do {
-            _ = try ring.quarantine(rowIDs: batch.ids, reason: reason)
+            _ = try await ring.perform { try $0.quarantine(rowIDs: ids, reason: reason) }
             status.quarantinedSinceStart += batch.rows.count
         } catch {
             logger.error("cannot quarantine rows", metadata: ["table": "\(table.name)", "error": "\(error)"])
             requeued.append(batch)
+            wake.signal()
         }
+        finishDrainIfDone()
     }
 
     static func isDataError(_ error: ZerobusError) -> Bool {
@@ -419,7 +494,7 @@ actor TableUplink {
         for (lane, stream) in streams {
             let statistics = await stream.statistics
             if streams[lane] === stream {  // not replaced while we waited for its statistics
-                streamResendsCounted[lane] = countStreamResends(statistics, counted: streamResendsCounted[lane, default: 0])
+                streamResendsCounted[lane] = await countStreamResends(statistics, counted: streamResendsCounted[lane, default: 0])
             }
             if await stream.isOpen {
                 connected = true
@@ -439,7 +514,7 @@ actor TableUplink {
         result.connected = connected
         result.connectedSince = status.connectedSince
         result.disconnectedSince = status.disconnectedSince
-        result.backlog = backlogStatus()
+        result.backlog = await backlogStatus()
         return result
     }
 
@@ -453,14 +528,14 @@ actor TableUplink {
             status.everConnected = true
         } else {
             openLanes.remove(lane)
-            observe(lane: lane, up: false)
+            _ = noteLane(lane, up: false)
             if let stream = streams.removeValue(forKey: lane) {
                 // The lane's next stream starts counting from zero; this one's remainder is added here.
                 let counted = streamResendsCounted.removeValue(forKey: lane) ?? 0
                 Task {
                     let statistics = await stream.statistics
                     status.reconnects += statistics.recoveries
-                    countStreamResends(statistics, counted: counted)
+                    await countStreamResends(statistics, counted: counted)
                 }
             }
         }

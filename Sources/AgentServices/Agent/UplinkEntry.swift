@@ -12,7 +12,7 @@ struct UplinkEntry: Sendable {
 
     var name: String { table.name }
 
-    static func start(_ table: CompiledTable, factory: UplinkFactory, ring: ReadingRing) -> UplinkEntry {
+    static func start(_ table: CompiledTable, factory: UplinkFactory, ring: RingAccess) -> UplinkEntry {
         let uplink = factory.uplink(for: table, ring: ring)
         guard factory.delivers else { return UplinkEntry(table: table, uplink: uplink, task: Task {}) }
         return UplinkEntry(table: table, uplink: uplink, task: Task { await uplink.run() })
@@ -32,14 +32,22 @@ struct UplinkEntry: Sendable {
         return false
     }
 
+    /// Waits for the lanes to end (each uplink wakes this as a lane ends), or for `limit`.
     private static func idle(_ entries: [UplinkEntry], within limit: Duration) async -> Bool {
-        let deadline = ContinuousClock.now + limit
-        while true {
-            var busy = false
-            for entry in entries where await entry.uplink.isBusy { busy = true }
-            if !busy { return true }
-            if ContinuousClock.now >= deadline { return false }
-            try? await Task.sleep(for: .milliseconds(20))
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                for entry in entries { await entry.uplink.untilIdle() }
+                return !Task.isCancelled
+            }
+            group.addTask {
+                try? await Task.sleep(for: limit)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            if first { return true }
+            for entry in entries where await entry.uplink.isBusy { return false }
+            return true
         }
     }
 }
