@@ -64,10 +64,10 @@ extension TableUplink {
         return batch
     }
 
-    /// Live rows after `after`, once a batch is full or its first row has lingered. The linger
-    /// runs on the monotonic clock from when this lane first saw that row: `received_at` is
-    /// wall-clock time, and an NTP step back on a gateway without an RTC would hold batches for
-    /// as long as the step.
+    /// Live rows after `after`, once a batch is full or its first row has lingered: for its age
+    /// by `received_at`, or on the monotonic clock since this lane first saw it, whichever is
+    /// longer. `received_at` is wall-clock time: an NTP step back on a gateway without an RTC
+    /// would hold batches for as long as the step; a step forward only sends one early.
     private func liveBatch(after: Int64, lane: Int) async throws -> Next {
         let batching = table.batching
         let name = table.name
@@ -80,7 +80,7 @@ extension TableUplink {
             || rows.reduce(0, { $0 + $1.payload.count }) * 10 >= batching.maxBytes * 9
         let now = clock.now
         if lingerStart[lane]?.rowID != first.id { lingerStart[lane] = (first.id, now) }
-        let lingeredFor = now - lingerStart[lane]!.since
+        let lingeredFor = max(now - lingerStart[lane]!.since, .microseconds(ReadingRing.now() - first.receivedAt))
         guard full || lingeredFor >= batching.linger else {
             return .wait(batching.linger - lingeredFor)
         }
@@ -91,16 +91,12 @@ extension TableUplink {
     // MARK: - The drain
 
     /// Watches the general lanes' streams, so that an outage is seen while the lanes wait with
-    /// full windows. Streams recover by themselves, so their state is polled, every 100 ms (well
-    /// below any outage worth a drain) but only while requests are on the wire: with nothing in
-    /// flight a lane looks at its stream itself before sending the next rows.
+    /// full windows. Streams recover by themselves, so their state is polled; 100 ms is well
+    /// below any outage worth a drain. (Polling only while requests were on the wire or a drain
+    /// ran made `test_a_reconnect_during_the_drain_loses_nothing` miss the second outage, for a
+    /// reason not yet understood: this stays the one poll of an idle uplink until it is.)
     func watchLink() async {
         while !stopping && !Task.isCancelled {
-            let seen = onTheWire.generation
-            guard inflight.contains(where: { !$0.isEmpty }) else {
-                await onTheWire.wait(after: seen)
-                continue
-            }
             await acquireClaim()
             for lane in 0..<generalLanes {
                 let up = if let stream = streams[lane] { await stream.isOpen } else { false }

@@ -42,8 +42,6 @@ actor TableUplink {
     /// Wakes lanes waiting for work: new rows in the ring (via `RingChanges`), acks that free a
     /// window, requeued batches, a drain starting, `stop`. Lanes never poll.
     let wake = WakeSignal()
-    /// Wakes `watchLink` when requests go on the wire (it sleeps while none are).
-    let onTheWire = WakeSignal()
     /// Held while a lane looks at the link and claims its next batch: both await the ring now,
     /// and two lanes interleaving there could claim the same rows, or take the backlog as live
     /// rows before the drain is set up.
@@ -126,7 +124,6 @@ actor TableUplink {
     func stop() {
         stopping = true
         wake.signal()
-        onTheWire.signal()
     }
 
     /// Ends every stream without waiting for acks. Unacked rows are still in the ring and are
@@ -271,7 +268,6 @@ actor TableUplink {
                 // leave the rows marked as sent, or their resend would go uncounted.
                 await recordSent(batch)
                 guard let offset = try await stream.ingest(batch: batch.rows.map(\.payload)) else { continue }
-                if inflight.allSatisfy(\.isEmpty) { onTheWire.signal() }
                 inflight[lane].append((offset, batch))
                 claimed = nil
                 if batch.backlog { backlogInTransit -= 1 }
