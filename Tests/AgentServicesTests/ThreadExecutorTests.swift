@@ -54,6 +54,34 @@ import Testing
         #expect(await twice.wait(after: seen, timeout: .seconds(10)))
     }
 
+    @Test func aTickRepeatsOnTheThreadUntilRemoved() async throws {
+        let ticks = Atomic<Int>(0)
+        let offThread = Atomic<Int>(0)
+        let third = WakeSignal()
+        let timer = WakeSignal()
+        let executor = try ThreadExecutor {
+            timer.signal()
+            return nil
+        }
+        try executor.start(name: "test")
+        defer { executor.stop() }
+        let seen = third.generation
+        executor.setTick(everyMilliseconds: 1) { [executor] in
+            if !executor.isCurrentThread { offThread.add(1, ordering: .relaxed) }
+            if ticks.add(1, ordering: .relaxed).newValue == 3 { third.signal() }
+        }
+        #expect(await third.wait(after: seen, timeout: .seconds(10)))
+        executor.setTick(everyMilliseconds: 1, nil)
+        await CountingActor(executor: executor).increment()  // the thread has seen the removal
+        let afterRemoval = ticks.load(ordering: .relaxed)
+        // 30 ms of a 1 ms tick, timed by the executor's own action rather than a sleep.
+        let timerSeen = timer.generation
+        executor.schedule(afterMilliseconds: 30)
+        #expect(await timer.wait(after: timerSeen, timeout: .seconds(10)))
+        #expect(ticks.load(ordering: .relaxed) == afterRemoval)
+        #expect(offThread.load(ordering: .relaxed) == 0)
+    }
+
     @Test func stopRunsWhatIsQueuedAndLaterJobsStillRun() async throws {
         let executor = try ThreadExecutor()
         try executor.start(name: "test")

@@ -213,16 +213,15 @@ public final class AgentRuntime: Sendable {
 
     /// Every second: bounds of the ring, and resuming a paused intake once there is room.
     private func housekeeping() async {
-        while !Task.isCancelled {
-            // All of it is SQLite work (re-base, checkpoint, vacuum): on the ring's thread.
-            let roomAgain = await ringAccess.perform { _ in self.ringHousekeeping() }
-            heapTrimmer.tick(messages: intake.counters.messages)
-            if roomAgain, mqttState.withLock({ $0.paused }) {
-                mqttState.withLock { $0.paused = false }
-                logger.info("buffer has room again: resuming MQTT intake")
-                mqtt.value.resume()
+        // All of it is SQLite work (re-base, checkpoint, vacuum): on the ring's thread.
+        await ringAccess.repeating(everyMilliseconds: 1000) { _ in
+            let roomAgain = self.ringHousekeeping()
+            self.heapTrimmer.tick(messages: self.intake.counters.messages)
+            if roomAgain, self.mqttState.withLock({ $0.paused }) {
+                self.mqttState.withLock { $0.paused = false }
+                self.logger.info("buffer has room again: resuming MQTT intake")
+                self.mqtt.value.resume()
             }
-            try? await Task.sleep(for: .seconds(1))
         }
     }
 

@@ -46,6 +46,20 @@ actor RingAccess {
         return body(ring)
     }
 
+    /// Runs `body` on the ring's thread every `milliseconds` until the calling task is
+    /// cancelled. The thread's own poll timeout is the timer, so a round wakes that one thread
+    /// and nothing else (a `Task.sleep` loop woke the dispatch timer thread and two pool threads).
+    nonisolated func repeating(everyMilliseconds milliseconds: Int64, _ body: @escaping @Sendable (ReadingRing) -> Void) async {
+        let ring = ring, changes = changes
+        executor.setTick(everyMilliseconds: milliseconds) {
+            body(ring)
+            changes.check(ring)
+        }
+        let never = WakeSignal()
+        await never.wait(after: never.generation)  // returns when cancelled
+        executor.setTick(everyMilliseconds: 0, nil)
+    }
+
     /// Called by the intake (MQTT thread) after each journal append.
     nonisolated func journalAppended() {
         executor.schedule(afterMilliseconds: Self.drainLingerMilliseconds)

@@ -2,7 +2,7 @@ import Glibc
 import Synchronization
 
 /// A serial executor whose jobs run one at a time on one dedicated thread, plus one timed
-/// action (`schedule`) run on the same thread between jobs.
+/// action (`schedule`) and one periodic `tick` run on the same thread between jobs.
 ///
 /// Why: the ring's SQLite work (fdatasync, checkpoints, vacuum) blocks, and on a 2-core gateway
 /// the cooperative pool has two threads; one slow SD-card write there stalls every actor,
@@ -18,6 +18,8 @@ final class ThreadExecutor: SerialExecutor {
         var nextJob = 0
         /// Monotonic milliseconds at which `action` is due; nil when nothing is scheduled.
         var due: Int64?
+        /// The periodic tick: its body, period and next run (monotonic milliseconds).
+        var tick: (body: @Sendable () -> Void, period: Int64, next: Int64)?
         /// The thread is in (or about to enter) poll: the next enqueue must write the pipe.
         var sleeping = false
         var stopping = false
@@ -80,6 +82,15 @@ final class ThreadExecutor: SerialExecutor {
         }
     }
 
+    /// Runs `body` on the thread at once, then every `milliseconds` (nil: no more ticks). The
+    /// poll timeout is the timer: no other thread wakes for it.
+    func setTick(everyMilliseconds milliseconds: Int64, _ body: (@Sendable () -> Void)?) {
+        let next = monotonicMilliseconds()
+        wake { state in
+            state.tick = body.map { ($0, milliseconds, next) }
+        }
+    }
+
     /// Changes the state and writes the pipe if the thread sleeps.
     @discardableResult
     private func wake<T>(_ change: (inout State) -> T) -> T {
@@ -98,6 +109,7 @@ final class ThreadExecutor: SerialExecutor {
     private enum Step {
         case run(UnownedJob)
         case act
+        case tick(@Sendable () -> Void)
         case sleep(timeout: Int32)
         case exit
     }
@@ -121,6 +133,8 @@ final class ThreadExecutor: SerialExecutor {
                 job.runSynchronously(on: asUnownedSerialExecutor())
             case .act:
                 if let again = action() { schedule(afterMilliseconds: again) }
+            case .tick(let body):
+                body()
             case .sleep(let timeout):
                 var descriptor = pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)
                 _ = poll(&descriptor, 1, timeout)
@@ -133,13 +147,18 @@ final class ThreadExecutor: SerialExecutor {
         }
     }
 
-    /// A due action goes before queued jobs, so a busy queue cannot starve it.
+    /// A due action or tick goes before queued jobs, so a busy queue cannot starve them.
     private func nextStep() -> Step {
         state.withLock { state in
             let now = monotonicMilliseconds()
             if let due = state.due, now >= due {
                 state.due = nil
                 return .act
+            }
+            if let tick = state.tick, now >= tick.next {
+                // The next period starts now: a slow round delays, never bunches, the next.
+                state.tick!.next = now + tick.period
+                return .tick(tick.body)
             }
             if state.nextJob < state.jobs.count {
                 let job = state.jobs[state.nextJob]
@@ -155,7 +174,8 @@ final class ThreadExecutor: SerialExecutor {
                 return .exit
             }
             state.sleeping = true
-            let timeout = state.due.map { Int32(clamping: max($0 - now, 0)) } ?? -1
+            let wakeAt = [state.due, state.tick?.next].compactMap { $0 }.min()
+            let timeout = wakeAt.map { Int32(clamping: max($0 - now, 0)) } ?? -1
             return .sleep(timeout: timeout)
         }
     }
