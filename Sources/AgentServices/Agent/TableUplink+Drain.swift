@@ -92,9 +92,9 @@ extension TableUplink {
 
     /// Watches the general lanes' streams, so that an outage is seen while the lanes wait with
     /// full windows. Streams recover by themselves, so their state is polled; 100 ms is well
-    /// below any outage worth a drain. (Polling only while requests were on the wire or a drain
-    /// ran made `test_a_reconnect_during_the_drain_loses_nothing` miss the second outage, for a
-    /// reason not yet understood: this stays the one poll of an idle uplink until it is.)
+    /// below any outage worth a drain. The one poll left in an idle uplink: gating it on work
+    /// in flight was tried and did not explain the open issue with
+    /// `test_a_reconnect_during_the_drain_loses_nothing` (see the ring-exec report).
     func watchLink() async {
         while !stopping && !Task.isCancelled {
             await acquireClaim()
