@@ -9,7 +9,7 @@ import UnixSignals
 /// 2. `HealthService`: health file, MQTT status, HTTP endpoint, systemd watchdog. It outlives the
 ///    uplinks so the watchdog is fed while they flush and the final document has the final backlog.
 /// 3. `UplinksService`: every table's uplink flushes what is in flight.
-/// 4. `IntakeService`: MQTT intake and the journal drainer, stopped first.
+/// 4. `IntakeService`: MQTT intake, stopped first (then the journal is drained into the ring).
 /// 5. `SignalService`: SIGHUP reloads; SIGTERM/SIGINT end it, which starts the shutdown.
 ///
 /// The whole graceful shutdown is bounded (`shutdownBound`): past it the group cancels what is
@@ -105,7 +105,7 @@ struct IntakeService: Service {
         ])
         try? await gracefulShutdown()
         try? notifier.stopping()
-        runtime.stopIntake()
+        await runtime.stopIntake()
     }
 }
 

@@ -25,7 +25,8 @@ public final class AgentRuntime: Sendable {
     let mqtt: Shared<MQTTClient>
     let health: HealthPublisher
     let healthRows: HealthRows?
-    let drainer: JournalDrainer
+    /// The ring's own thread: every async ring call, and the intake journal's drain.
+    let ringAccess: RingAccess
     /// Set while the file on disk is one a reload refused.
     let configError = Shared<HealthReport.ConfigErrorStatus?>(nil)
     /// Held while the daemon runs: one owner per ring; the CLI hands writes to it.
@@ -52,7 +53,13 @@ public final class AgentRuntime: Sendable {
         dataDirectoryLock = try DataDirectoryLock.acquireForDaemon(dataDirectory: configuration.agent.dataDirectory)
         let ring = try Self.openRing(configuration, logger: logger, ownsDataDirectory: true)
         self.ring = ring
-        drainer = JournalDrainer(ring: ring, logger: logger)
+        let ringAccess: RingAccess
+        do {
+            ringAccess = try RingAccess(ring: ring, logger: logger)
+        } catch {
+            throw AgentError("cannot start the buffer's thread: \(error)")
+        }
+        self.ringAccess = ringAccess
 
         let routes = try Self.routes(configuration, ring: ring)
         healthRows = try configuration.health.table.map { table throws(AgentError) in
@@ -66,7 +73,7 @@ public final class AgentRuntime: Sendable {
             routes: routes, ring: ring, gatewayID: configuration.agent.gatewayID,
             recordIDs: recordIDs, clock: ClockMonitor(
                 ring: ring, holdLimitSeconds: configuration.agent.clockHoldSeconds, logger: logger),
-            logger: logger, onFull: { pauseIntake.trigger() })
+            logger: logger, onFull: { pauseIntake.trigger() }, onJournaled: { ringAccess.journalAppended() })
         mqtt = Shared(try Self.mqttClient(configuration, intake: intake, state: mqttState, logger: logger))
         let mqttStateRef = mqttState
         let mqttRef = mqtt
@@ -76,7 +83,7 @@ public final class AgentRuntime: Sendable {
             mqttRef.value.pause()
         }
         health = HealthPublisher(
-            configuration: self.configuration, ring: ring, uplinks: uplinks, intake: intake,
+            configuration: self.configuration, ring: ringAccess, uplinks: uplinks, intake: intake,
             healthRows: healthRows, recordIDs: recordIDs, configError: configError,
             mqttConnected: { mqttStateRef.withLock { $0.connected } }, logger: logger)
     }
@@ -148,6 +155,7 @@ public final class AgentRuntime: Sendable {
             failure = AgentError("\(error)")
         }
         // Last, after every service ended, also when the shutdown bound cancelled them together.
+        ringAccess.stop()
         try? ring.close()
         if let failure { throw failure }
         logger.info("stopped")
@@ -159,10 +167,10 @@ public final class AgentRuntime: Sendable {
         let unconfigured = unconfiguredTablesWithRows(configured: Set(tables.map(\.name)))
         let startedAt = ReadingRing.now()
         uplinks.withLock {
-            $0 = tables.map { UplinkEntry.start($0, factory: factory, ring: ring) }
+            $0 = tables.map { UplinkEntry.start($0, factory: factory, ring: ringAccess) }
             // Before the health table, as a reload orders them.
             $0.insert(contentsOf: unconfigured.map { table in
-                var entry = UplinkEntry.start(table, factory: factory, ring: ring)
+                var entry = UplinkEntry.start(table, factory: factory, ring: ringAccess)
                 entry.removedAt = startedAt
                 return entry
             }, at: intake.currentRoutes.count)
@@ -170,12 +178,6 @@ public final class AgentRuntime: Sendable {
     }
 
     func startIntake() {
-        do {
-            try drainer.start()
-        } catch {
-            // Not fatal: the MQTT thread then drains the journal itself once it fills.
-            logger.error("intake journal drainer failed to start", metadata: ["error": "\(error)"])
-        }
         do {
             try mqtt.value.start()
         } catch {
@@ -185,40 +187,49 @@ public final class AgentRuntime: Sendable {
 
     /// The retained status says offline while the link is still up, then nothing new comes in;
     /// what the journal holds is in the ring before the uplinks' last flush.
-    func stopIntake() {
+    func stopIntake() async {
         publishStatus(health.offlineDocument())
         mqtt.value.stop()
-        drainer.stop()
-        _ = intake.writeHeld()
+        let intake = intake
+        _ = await ringAccess.perform { ring in
+            _ = try? ring.drainJournal()
+            return intake.writeHeld()
+        }
     }
 
     /// Every second: bounds of the ring, and resuming a paused intake once there is room.
     func housekeeping() async {
-        while !Task.isCancelled {
-            let tables = Dictionary(intake.currentRoutes.map { ($0.table.name, $0.table) }, uniquingKeysWith: { $1 })
-            let now = intake.clock.tick(tables: tables)
-            do {
-                _ = try ring.enforceBounds(now: now)
-                let drops = try ring.takeUnreportedDrops()
-                if drops.droppedTotal > 0 {
-                    logger.warning("rows dropped from the buffer", metadata: [
-                        "rows": "\(drops.droppedTotal)", "full": "\(drops.droppedFull)",
-                        "aged_out": "\(drops.droppedAgedOut)", "purged": "\(drops.droppedPurged)",
-                    ])
-                }
-            } catch {
-                logger.error("cannot enforce buffer bounds", metadata: ["error": "\(error)"])
+        // All of it is SQLite work (re-base, checkpoint, vacuum): on the ring's thread.
+        await ringAccess.repeating(everyMilliseconds: 1000) { _ in
+            let roomAgain = self.ringHousekeeping()
+            self.heapTrimmer.tick(messages: self.intake.counters.messages)
+            if roomAgain, self.mqttState.withLock({ $0.paused }) {
+                self.mqttState.withLock { $0.paused = false }
+                self.logger.info("buffer has room again: resuming MQTT intake")
+                self.mqtt.value.resume()
             }
-            handleRequests()
-            heapTrimmer.tick(messages: intake.counters.messages)
-            if intake.writeHeld(), mqttState.withLock({ $0.paused }) {
-                mqttState.withLock { $0.paused = false }
-                logger.info("buffer has room again: resuming MQTT intake")
-                mqtt.value.resume()
-            }
-            retireDrainedUplinks()
-            try? await Task.sleep(for: .seconds(1))
         }
+    }
+
+    /// One round of `housekeeping`'s ring work; true when no rows are held any more.
+    private func ringHousekeeping() -> Bool {
+        let tables = Dictionary(intake.currentRoutes.map { ($0.table.name, $0.table) }, uniquingKeysWith: { $1 })
+        let now = intake.clock.tick(tables: tables)
+        do {
+            _ = try ring.enforceBounds(now: now)
+            let drops = try ring.takeUnreportedDrops()
+            if drops.droppedTotal > 0 {
+                logger.warning("rows dropped from the buffer", metadata: [
+                    "rows": "\(drops.droppedTotal)", "full": "\(drops.droppedFull)",
+                    "aged_out": "\(drops.droppedAgedOut)", "purged": "\(drops.droppedPurged)",
+                ])
+            }
+        } catch {
+            logger.error("cannot enforce buffer bounds", metadata: ["error": "\(error)"])
+        }
+        handleRequests()
+        retireDrainedUplinks()
+        return intake.writeHeld()
     }
 
     /// `quarantine retry|purge` and `buffer purge` from the CLI, run here because this process owns the ring.

@@ -73,6 +73,7 @@ extension AgentRuntime {
         await replaceUplinks(routes: prepared.routes, diff: diff, factory: prepared.factory)
         if let client = prepared.mqtt { replaceMQTT(with: client) }
         if diff.healthChanged, old.health.httpListen != new.health.httpListen { health.restartServer() }
+        if diff.healthChanged { health.configurationChanged() }
         logger.notice("configuration reloaded", metadata: ["changes": "\(diff.summary)"])
     }
 
@@ -155,7 +156,7 @@ extension AgentRuntime {
             logger.warning("reload: in-flight batches not acknowledged in time; they are sent again by the new uplinks")
         }
         let entries = plan.map { step in
-            var entry = step.entry ?? UplinkEntry.start(step.table, factory: factory, ring: ring)
+            var entry = step.entry ?? UplinkEntry.start(step.table, factory: factory, ring: ringAccess)
             entry.removedAt = step.removedAt
             return entry
         }

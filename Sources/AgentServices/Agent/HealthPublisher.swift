@@ -9,7 +9,9 @@ import Synchronization
 final class HealthPublisher: Sendable {
     /// The running configuration; a reload replaces it (interval, file, listener take effect then).
     private let configuration: Shared<AgentConfiguration>
-    private let ring: ReadingRing
+    private let ring: RingAccess
+    /// Signalled by a reload: the interval may have changed.
+    private let reloaded = WakeSignal()
     private let uplinks: Shared<[UplinkEntry]>
     private let intake: Intake
     private let healthRows: HealthRows?
@@ -31,7 +33,7 @@ final class HealthPublisher: Sendable {
     }
 
     init(
-        configuration: Shared<AgentConfiguration>, ring: ReadingRing, uplinks: Shared<[UplinkEntry]>, intake: Intake,
+        configuration: Shared<AgentConfiguration>, ring: RingAccess, uplinks: Shared<[UplinkEntry]>, intake: Intake,
         healthRows: HealthRows?, recordIDs: RecordIDGenerator, configError: Shared<HealthReport.ConfigErrorStatus?>,
         mqttConnected: @escaping @Sendable () -> Bool, logger: Logger
     ) {
@@ -52,9 +54,12 @@ final class HealthPublisher: Sendable {
             buffer: .init(rows: 0, bytes: 0, maxBytes: Int(settings.buffer.maxBytes), fillRatio: 0, oldestAgeSeconds: 0,
                           droppedTotal: 0, quarantinedTotal: 0),
             tables: [], version: AgentRuntime.version)
-        let outages = (try? ring.outages()) ?? []
+        // Once, at start-up, before anything runs: read in place.
+        let store = ring.ring
+        let outages = (try? store.outages()) ?? []
         history = Mutex(History(
-            outageTracker: OutageTracker(resuming: outages, now: Self.figures(ring, stats: try? ring.stats())),
+            outageTracker: OutageTracker(resuming: outages, now: Self.figures(
+                rowsEverBuffered: (try? store.rowsEverBuffered()) ?? 0, stats: try? store.stats())),
             outages: outages))
         let latest = Shared(HealthSnapshot(report: initial, readiness: .notReady("starting")))
         self.latest = latest
@@ -93,24 +98,31 @@ final class HealthPublisher: Sendable {
         }
     }
 
-    /// Publishes every interval; pings the systemd watchdog at half its interval.
+    /// Publishes every interval; pings the systemd watchdog at half its interval. Sleeps in
+    /// between (an idle gateway wakes for nothing else here); a reload wakes it to take a new
+    /// interval at once.
     func run(notifier: SystemdNotifier, publish: @escaping @Sendable (String) -> Void) async {
         let watchdog = notifier.watchdogInterval.map { $0 / 2 }
         var lastReport: ContinuousClock.Instant?
         while !Task.isCancelled {
-            // Read every round (and wake at least every second): a reload may change the interval.
+            let seen = reloaded.generation
             let interval = configuration.value.health.interval
-            let tick = min(interval, watchdog ?? interval, .seconds(1))
             if lastReport.map({ ContinuousClock.now >= $0 + interval }) ?? true {
                 let snapshot = await refresh()
                 writeFile(snapshot.report.jsonString())
                 publish(snapshot.report.jsonString())
-                bufferHealthRow(snapshot.report)
+                await bufferHealthRow(snapshot.report)
                 lastReport = ContinuousClock.now
             }
             if watchdog != nil { try? notifier.watchdog() }
-            try? await Task.sleep(for: tick)
+            let untilReport = max((lastReport ?? .now) + interval - ContinuousClock.now, .zero)
+            await reloaded.wait(after: seen, timeout: min(untilReport, watchdog ?? untilReport))
         }
+    }
+
+    /// After a reload: the next report follows the new interval.
+    func configurationChanged() {
+        reloaded.signal()
     }
 
     /// Data tables, tables a reload removed that still drain, then the health table: its rows
@@ -126,7 +138,9 @@ final class HealthPublisher: Sendable {
         let configuration = configuration.value
         var statuses: [UplinkStatus] = []
         for entry in uplinks.value { statuses.append(await entry.uplink.currentStatus()) }
-        let stats = try? ring.stats(now: now)
+        let (stats, rowsEverBuffered) = await ring.perform { ring in
+            (try? ring.stats(now: now), (try? ring.rowsEverBuffered()) ?? 0)
+        }
         let connected = !statuses.isEmpty && statuses.allSatisfy(\.connected)
         let lastAck = statuses.compactMap(\.lastAckAt).max()
         let downSince = statuses.filter { !$0.connected }.compactMap(\.disconnectedSince).min()
@@ -134,8 +148,9 @@ final class HealthPublisher: Sendable {
         let unconfiguredReason = configuration.unconfiguredReason
         let lastError = unconfiguredReason.map { "unconfigured: " + $0 } ?? statuses.compactMap(\.lastError).last
 
-        trackOutage(connected: connected, downSince: downSince, now: now, stats: stats,
-                    configured: unconfiguredReason == nil)
+        await trackOutage(connected: connected, downSince: downSince, now: now,
+                          figures: Self.figures(rowsEverBuffered: rowsEverBuffered, stats: stats),
+                          configured: unconfiguredReason == nil)
         var report = history.withLock { history in
             HealthReport(
                 gatewayID: configuration.agent.gatewayID, state: .online, since: history.stateSince,
@@ -144,7 +159,7 @@ final class HealthPublisher: Sendable {
                     connected: connected, lastAckAt: lastAck.map { $0 / 1_000_000 },
                     offlineForSeconds: connected ? 0 : Int(max(0, now - (downSince ?? now)) / 1_000_000),
                     reconnectsTotal: statuses.reduce(0) { $0 + $1.reconnects }, lastError: connected ? nil : lastError),
-                buffer: Self.buffer(stats, maxBytes: configuration.buffer.maxBytes, losses: ring.openReport.losses),
+                buffer: Self.buffer(stats, maxBytes: configuration.buffer.maxBytes, losses: ring.ring.openReport.losses),
                 configError: configError.value,
                 tables: Self.tables(stats, previous: history.previous, names: tableNames,
                                     backlogs: statuses.map(\.backlog), interval: configuration.health.interval),
@@ -180,9 +195,10 @@ final class HealthPublisher: Sendable {
 
     /// Begins, grows or ends the current outage (see `OutageTracker`) and keeps it in the ring.
     /// Not while unconfigured: the uplinks do not run then, which is no outage of the cloud.
-    private func trackOutage(connected: Bool, downSince: Int64?, now: Int64, stats: RingStats?, configured: Bool) {
+    private func trackOutage(
+        connected: Bool, downSince: Int64?, now: Int64, figures: OutageTracker.Figures, configured: Bool
+    ) async {
         guard configured else { return }
-        let figures = Self.figures(ring, stats: stats)
         let changed = history.withLock { history -> OutageRecord? in
             guard let record = history.outageTracker.observe(
                 connected: connected, downSince: downSince, now: now, figures: figures) else { return nil }
@@ -205,21 +221,21 @@ final class HealthPublisher: Sendable {
         }
         guard let changed else { return }
         do {
-            try ring.saveOutage(changed)
+            try await ring.perform { try $0.saveOutage(changed) }
         } catch {
             logger.warning("cannot record the outage in the buffer", metadata: ["error": "\(error)"])
         }
     }
 
-    private static func figures(_ ring: ReadingRing, stats: RingStats?) -> OutageTracker.Figures {
-        OutageTracker.Figures(
-            rowsEverBuffered: (try? ring.rowsEverBuffered()) ?? 0, droppedTotal: stats?.droppedTotal ?? 0)
+    private static func figures(rowsEverBuffered: Int64, stats: RingStats?) -> OutageTracker.Figures {
+        OutageTracker.Figures(rowsEverBuffered: rowsEverBuffered, droppedTotal: stats?.droppedTotal ?? 0)
     }
 
-    private func bufferHealthRow(_ report: HealthReport) {
+    private func bufferHealthRow(_ report: HealthReport) async {
         guard let healthRows else { return }
         do {
-            _ = try ring.append([healthRows.row(for: report, at: ReadingRing.now(), recordID: recordIDs.next())])
+            let row = try healthRows.row(for: report, at: ReadingRing.now(), recordID: recordIDs.next())
+            _ = try await ring.perform { try $0.append([row]) }
         } catch {
             logger.warning("cannot buffer the health row", metadata: ["error": "\(error)"])
         }

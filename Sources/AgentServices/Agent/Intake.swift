@@ -9,7 +9,7 @@ import Synchronization
 /// MQTT message → routes → rows → the ring, on libmosquitto's network thread.
 ///
 /// Every message is durable in the ring's intake journal *before* `handle` returns (one write()
-/// per message; `JournalDrainer` moves it into SQLite in batches), and libmosquitto 2.0 only
+/// per message; `JournalDrainer` moves it into SQLite in batches, on the ring's thread), and libmosquitto 2.0 only
 /// writes the QoS 1 PUBACK after the handler returned (see `MQTTClient`), so the broker never
 /// drops a message the ring does not hold. One message may feed several tables; all its rows go
 /// in one journal record. Payloads that cannot be mapped go to the quarantine with the reason.
@@ -36,6 +36,8 @@ final class Intake: Sendable {
     private let state = Mutex(State())
     /// Called (on the MQTT thread) when the ring is full in `pause` mode.
     private let onFull: @Sendable () -> Void
+    /// Called (on the MQTT thread) after each journal write: asks for a drain into SQLite.
+    private let onJournaled: @Sendable () -> Void
     /// Aliases of `sparkplug_b` tables (loaded from the ring here, at start-up).
     let sparkplug: SparkplugIntake
     /// Stamps `received_at` and remembers stamps made while the wall clock was untrusted.
@@ -58,7 +60,7 @@ final class Intake: Sendable {
 
     init(
         routes: [Route], ring: ReadingRing, gatewayID: String, recordIDs: RecordIDGenerator, clock: ClockMonitor,
-        logger: Logger, onFull: @escaping @Sendable () -> Void
+        logger: Logger, onFull: @escaping @Sendable () -> Void, onJournaled: @escaping @Sendable () -> Void = {}
     ) {
         self.clock = clock
         self.routes = Mutex(routes)
@@ -67,6 +69,7 @@ final class Intake: Sendable {
         self.recordIDs = recordIDs
         self.logger = logger
         self.onFull = onFull
+        self.onJournaled = onJournaled
         sparkplug = SparkplugIntake(ring: ring, logger: logger)
     }
 
@@ -204,6 +207,8 @@ final class Intake: Sendable {
                 state.withLock { $0.held.append(contentsOf: rows) }
                 onFull()
             }
+            // Full because the journal is at its budget: a drain makes room.
+            onJournaled()
         } catch {
             // A disk that refuses writes: keep the rows in memory so the message is not lost
             // while its PUBACK goes out; retried by `writeHeld`.

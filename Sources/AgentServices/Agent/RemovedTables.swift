@@ -28,7 +28,8 @@ extension AgentRuntime {
     }
 
     /// Ends the uplinks of removed tables once their buffered rows are gone. A short grace after
-    /// the removal covers rows still in the intake journal (drained every 20 ms).
+    /// the removal covers rows still in the intake journal (drained within tens of ms). Runs on
+    /// the ring's thread (housekeeping).
     func retireDrainedUplinks() {
         let now = ReadingRing.now()
         for entry in uplinks.value {

@@ -32,13 +32,23 @@ actor TableUplink {
     }
 
     let table: CompiledTable
-    let ring: ReadingRing
+    let ring: RingAccess
     let client: ZerobusClient
     let headers: any HeadersProvider
     let streamConfiguration: StreamConfiguration
     let backoff: BackoffPolicy
     let logger: Logger
     let clock = ContinuousClock()
+    /// Wakes lanes waiting for work: new rows in the ring (via `RingChanges`), acks that free a
+    /// window, requeued batches, a drain starting, `stop`. Lanes never poll.
+    let wake = WakeSignal()
+    /// Held while a lane looks at the link and claims its next batch: both await the ring now,
+    /// and two lanes interleaving there could claim the same rows, or take the backlog as live
+    /// rows before the drain is set up.
+    private var claimHeld = false
+    private var claimWaiters: [CheckedContinuation<Void, Never>] = []
+    /// The format of each descriptor id met so far (a descriptor id never changes its bytes).
+    private var formats: [Int64: RecordFormat] = [:]
 
     /// Which rows are backlog and which live, and how far each was handed to lanes.
     var plan: BacklogDrain
@@ -66,9 +76,14 @@ actor TableUplink {
     /// Requests one lane may have unacked; keeps memory flat while the cloud is away.
     static let maxInflightBatches = 16
     var stopping = false
-    /// Set by `recover` when a data error made progress isolating bad rows (no backoff then).
-    private var isolating = false
+    /// Lanes whose last failure was a data error that made progress isolating bad rows (no
+    /// backoff then). Per lane: `recover` runs before the failing lane's `await stream.abort()`,
+    /// so a shared flag could be taken by another lane's unrelated failure, which would skip
+    /// its backoff while this lane backed off.
+    private var isolating: Set<Int> = []
     private(set) var status = UplinkStatus()
+    /// Per lane: the first live row it is lingering on, and since when (monotonic).
+    var lingerStart: [Int: (rowID: Int64, since: ContinuousClock.Instant)] = [:]
     /// Ranges a previous run sent without seeing the ack (read once, at the first batch): their
     /// rows are resends when they go out now.
     var earlierRuns: [ClosedRange<Int64>]?
@@ -76,7 +91,7 @@ actor TableUplink {
     private var streamResendsCounted: [Int: Int] = [:]
 
     init(
-        table: CompiledTable, ring: ReadingRing, client: ZerobusClient, headers: any HeadersProvider,
+        table: CompiledTable, ring: RingAccess, client: ZerobusClient, headers: any HeadersProvider,
         streamConfiguration: StreamConfiguration, backoff: BackoffPolicy, logger: Logger
     ) {
         self.table = table
@@ -94,6 +109,8 @@ actor TableUplink {
 
     /// Runs every lane, and the watch for reconnects that starts a drain, until `stop`.
     func run() async {
+        ring.changes.subscribe(wake)
+        defer { ring.changes.unsubscribe(wake) }
         await withTaskGroup(of: Void.self) { group in
             for lane in inflight.indices {
                 group.addTask { await self.runLane(lane) }
@@ -106,6 +123,7 @@ actor TableUplink {
     /// then calls `abortStreams`.
     func stop() {
         stopping = true
+        wake.signal()
     }
 
     /// Ends every stream without waiting for acks. Unacked rows are still in the ring and are
@@ -122,13 +140,17 @@ actor TableUplink {
 
     private func runLane(_ lane: Int) async {
         runningLanes += 1
-        defer { runningLanes -= 1 }
+        defer {
+            runningLanes -= 1
+            wake.signal()
+        }
         var failures = 0
         while !stopping && !Task.isCancelled {
             // The live lane has a stream only while a drain runs: otherwise the table's own
             // `streams` carry everything, as without live-first.
             if lane == liveLane && !plan.isDraining {
-                try? await Task.sleep(for: .milliseconds(50))
+                let seen = wake.generation
+                if !plan.isDraining { await wake.wait(after: seen) }
                 continue
             }
             do {
@@ -136,10 +158,10 @@ actor TableUplink {
                 failures = 0
             } catch where stopping {
                 return  // streams aborted by a bounded shutdown: not a link failure
-            } catch let error as ZerobusError where isolating {
+            } catch let error as ZerobusError where isolating.contains(lane) {
                 // A rejected batch was just split or quarantined: the server is healthy, and each
                 // probe halves the suspect rows, so this ends. Backing off would stall the table.
-                isolating = false
+                isolating.remove(lane)
                 recordFailure(error, lane: lane)
             } catch let error as ZerobusError {
                 failures += 1
@@ -174,32 +196,57 @@ actor TableUplink {
             markOpen(lane, true)
             acks = Task { await self.consumeAcknowledgements(of: first, lane: lane) }
             while !Task.isCancelled && !stopping && (lane != liveLane || plan.isDraining) {
-                // Bounded work in flight per lane: during an outage rows stay in the ring, not in memory.
+                // Read before looking for work: whatever changes after this ends the wait below.
+                let seen = wake.generation
+                // Bounded work in flight per lane: during an outage rows stay in the ring, not in
+                // memory. The next ack (or a failure) wakes the lane.
                 if inflight[lane].count >= Self.maxInflightBatches {
-                    try await Task.sleep(for: .milliseconds(5))
+                    await wake.wait(after: seen)
+                    try Task.checkCancellation()
                     continue
                 }
-                // Looked at right before every claim: a lane whose stream just came back must not
-                // take the backlog as live rows before the drain is set up.
-                if let stream { observe(lane: lane, up: await stream.isOpen) }
+                await acquireClaim()
+                let next: Next
+                do {
+                    // Looked at right before every claim: a lane whose stream just came back must
+                    // not take the backlog as live rows before the drain is set up.
+                    if let stream { await observe(lane: lane, up: await stream.isOpen) }
+                    next = try await nextBatch(lane: lane)
+                } catch {
+                    releaseClaim()
+                    throw error
+                }
+                releaseClaim()
                 let batch: Batch
-                switch try nextBatch(lane: lane) {
+                switch next {
                 case .wait(let pause):
-                    try await Task.sleep(for: pause)
+                    await wake.wait(after: seen, timeout: pause)
+                    try Task.checkCancellation()
                     continue
                 case .batch(let next):
                     batch = next
                 }
                 claimed = batch
-                if let current = stream, current.format != format(of: batch) {
+                let batchFormat: RecordFormat
+                do {
+                    batchFormat = try await format(of: batch)
+                } catch RingError.unknownDescriptor {
+                    // Sent with any other descriptor, the server would read its bytes against
+                    // the wrong columns: keep the rows, out of the way, for the operator.
+                    claimed = nil
+                    if batch.backlog { backlogInTransit -= 1 }
+                    await quarantine(batch, reason: "the descriptor these rows were encoded with (id \(batch.descriptorID)) is missing from the buffer", by: "agent")
+                    continue
+                }
+                if let current = stream, current.format != batchFormat {
                     try await current.flush()
-                    acknowledge(lane: lane, upTo: await current.lastAckedOffset)
+                    await acknowledge(lane: lane, upTo: await current.lastAckedOffset)
                     try await current.close()
-                    countStreamResends(await current.statistics, counted: streamResendsCounted[lane, default: 0])
+                    await countStreamResends(await current.statistics, counted: streamResendsCounted[lane, default: 0])
                     stream = nil
                 }
                 if stream == nil {
-                    let opened = try await openStream(format: format(of: batch))
+                    let opened = try await openStream(format: batchFormat)
                     stream = opened
                     streams[lane] = opened
                     streamResendsCounted[lane] = 0
@@ -210,32 +257,34 @@ actor TableUplink {
                 guard let stream else { continue }
                 // Booked before it can reach the wire: a kill -9 right after the send must still
                 // leave the rows marked as sent, or their resend would go uncounted.
-                recordSent(batch)
+                await recordSent(batch)
                 guard let offset = try await stream.ingest(batch: batch.rows.map(\.payload)) else { continue }
                 inflight[lane].append((offset, batch))
                 claimed = nil
                 if batch.backlog { backlogInTransit -= 1 }
                 if batch.probe {
                     try await stream.waitForOffset(offset)
-                    acknowledge(lane: lane, upTo: offset)
+                    await acknowledge(lane: lane, upTo: offset)
                 }
             }
             if let stream {
                 try await stream.flush()
-                acknowledge(lane: lane, upTo: await stream.lastAckedOffset)
+                await acknowledge(lane: lane, upTo: await stream.lastAckedOffset)
                 try await stream.close()
             }
             markOpen(lane, false)
         } catch {
             markOpen(lane, false)
             let failure = (error as? ZerobusError) ?? ZerobusError(.transport, "\(error)")
-            if let stream { acknowledge(lane: lane, upTo: await stream.lastAckedOffset) }
+            if let stream { await acknowledge(lane: lane, upTo: await stream.lastAckedOffset) }
             // It is newer than everything in flight, older than any row still unclaimed.
             if let claimed {
                 requeue([claimed], lane: lane)
                 if claimed.backlog { backlogInTransit -= 1 }
             }
-            recover(lane: lane, after: failure)
+            if let bad = recover(lane: lane, after: failure) {
+                await quarantine(bad, reason: failure.description, by: "server")
+            }
             // Its unacked batches were requeued: a graceful close would only wait for them again.
             if let stream { await stream.abort() }
             throw failure
@@ -244,7 +293,7 @@ actor TableUplink {
 
     /// Books `batch` as on the wire, counting the rows that were sent before (in this run, or
     /// by a run that ended before their ack) as resent.
-    private func recordSent(_ batch: Batch) {
+    private func recordSent(_ batch: Batch) async {
         let ids = batch.ids
         guard let lowest = ids.min(), let highest = ids.max() else { return }
         var resent = 0
@@ -253,8 +302,9 @@ actor TableUplink {
         } else if let earlier = earlierRuns, !earlier.isEmpty {
             resent = ids.count { id in earlier.contains { $0.contains(id) } }
         }
+        let name = table.name
         do {
-            try ring.recordSent(table: table.name, ids: lowest...highest, resent: resent)
+            try await ring.perform { [resent] in try $0.recordSent(table: name, ids: lowest...highest, resent: resent) }
         } catch {
             logger.error("cannot record sent rows", metadata: ["table": "\(table.name)", "error": "\(error)"])
         }
@@ -263,19 +313,44 @@ actor TableUplink {
     /// Adds what a stream resent by itself (after recovering its RPC) beyond `counted`, what
     /// was already added for it. Returns the new figure counted.
     @discardableResult
-    private func countStreamResends(_ statistics: StreamStatistics, counted: Int) -> Int {
+    private func countStreamResends(_ statistics: StreamStatistics, counted: Int) async -> Int {
         let delta = statistics.recordsResent - counted
         guard delta > 0 else { return counted }
+        let name = table.name
         do {
-            try ring.countResent(table: table.name, rows: delta)
+            try await ring.perform { try $0.countResent(table: name, rows: delta) }
         } catch {
             logger.error("cannot count resent rows", metadata: ["table": "\(table.name)", "error": "\(error)"])
         }
         return statistics.recordsResent
     }
 
-    private func format(of batch: Batch) -> RecordFormat {
-        RegisteredSchema.format(of: (try? ring.descriptor(id: batch.descriptorID)) ?? table.registeredBytes)
+    /// The format of the descriptor `batch`'s rows were encoded with: each row is sent with its
+    /// own (invariant 3 of `ReadingRing`), never the table's current one in its place. Throws
+    /// `RingError.unknownDescriptor` when the ring has no such descriptor.
+    private func format(of batch: Batch) async throws -> RecordFormat {
+        let id = batch.descriptorID
+        if let known = formats[id] { return known }
+        let format = RegisteredSchema.format(of: try await ring.perform { try $0.descriptor(id: id) })
+        formats[id] = format
+        return format
+    }
+
+    func acquireClaim() async {
+        guard claimHeld else {
+            claimHeld = true
+            return
+        }
+        // Handed over by `releaseClaim`, still held.
+        await withCheckedContinuation { claimWaiters.append($0) }
+    }
+
+    func releaseClaim() {
+        if claimWaiters.isEmpty {
+            claimHeld = false
+        } else {
+            claimWaiters.removeFirst().resume()
+        }
     }
 
     private func openStream(format: RecordFormat) async throws -> ZerobusStream {
@@ -298,25 +373,24 @@ actor TableUplink {
         for await offset in stream.acknowledgements {
             // Offsets belong to one stream: ignore a late ack of a stream this lane has replaced.
             guard streams[lane] === stream else { return }
-            acknowledge(lane: lane, upTo: offset)
+            await acknowledge(lane: lane, upTo: offset)
         }
     }
 
     // MARK: - Books
 
-    func idleWait() -> Duration {
-        min(table.batching.linger, .milliseconds(50))
-    }
-
-    private func acknowledge(lane: Int, upTo offset: Int64) {
+    private func acknowledge(lane: Int, upTo offset: Int64) async {
         var done: [Int64] = []
         while let first = inflight[lane].first, first.offset <= offset {
             inflight[lane].removeFirst()
             done.append(contentsOf: first.batch.ids)
         }
         guard !done.isEmpty else { return }
+        // A window slot is free, and the drain may be over.
+        finishDrainIfDone()
+        wake.signal()
         do {
-            _ = try ring.remove(ids: done)
+            _ = try await ring.perform { [done] in try $0.remove(ids: done) }
             status.lastAckAt = ReadingRing.now()
             status.ackedSinceStart += done.count
         } catch {
@@ -325,20 +399,22 @@ actor TableUplink {
     }
 
     /// After a stream failed: its unacked batches go back in front, in order. A data error makes
-    /// the first of them a probe (or splits a failed probe, or quarantines a single bad row).
-    private func recover(lane: Int, after error: ZerobusError) {
+    /// the first of them a probe (or splits a failed probe); returns a single bad row's batch,
+    /// for the caller to quarantine.
+    private func recover(lane: Int, after error: ZerobusError) -> Batch? {
         var unacked = inflight[lane].map { entry in
             var batch = entry.batch
             batch.sentBefore = true
             return batch
         }
         inflight[lane].removeAll()
-        guard !unacked.isEmpty else { return }
+        guard !unacked.isEmpty else { return nil }
+        var bad: Batch?
         if Self.isDataError(error) {
-            isolating = true
+            isolating.insert(lane)
             let suspect = unacked.removeFirst()
             if suspect.rows.count == 1 && suspect.probe {
-                quarantine(suspect, reason: error.description)
+                bad = suspect
             } else if suspect.probe {
                 let half = suspect.rows.count / 2
                 unacked.insert(contentsOf: [
@@ -350,6 +426,7 @@ actor TableUplink {
             }
         }
         requeue(unacked, lane: lane)
+        return bad
     }
 
     /// Puts batches back in front of the lane's queue: the live lane's stay on the live lane.
@@ -359,17 +436,24 @@ actor TableUplink {
         } else {
             requeued.insert(contentsOf: batches, at: 0)
         }
+        wake.signal()
     }
 
-    private func quarantine(_ batch: Batch, reason: String) {
-        logger.warning("row rejected by the server, quarantined", metadata: ["table": "\(table.name)", "reason": "\(reason)"])
+    /// `by`: who refused the rows (the server, or the agent itself), for the log.
+    private func quarantine(_ batch: Batch, reason: String, by refuser: String) async {
+        logger.warning("rows rejected by the \(refuser), quarantined", metadata: [
+            "table": "\(table.name)", "rows": "\(batch.rows.count)", "reason": "\(reason)",
+        ])
+        let ids = batch.ids
         do {
-            _ = try ring.quarantine(rowIDs: batch.ids, reason: reason)
+            _ = try await ring.perform { try $0.quarantine(rowIDs: ids, reason: reason) }
             status.quarantinedSinceStart += batch.rows.count
         } catch {
             logger.error("cannot quarantine rows", metadata: ["table": "\(table.name)", "error": "\(error)"])
             requeued.append(batch)
+            wake.signal()
         }
+        finishDrainIfDone()
     }
 
     static func isDataError(_ error: ZerobusError) -> Bool {
@@ -397,7 +481,7 @@ actor TableUplink {
         for (lane, stream) in streams {
             let statistics = await stream.statistics
             if streams[lane] === stream {  // not replaced while we waited for its statistics
-                streamResendsCounted[lane] = countStreamResends(statistics, counted: streamResendsCounted[lane, default: 0])
+                streamResendsCounted[lane] = await countStreamResends(statistics, counted: streamResendsCounted[lane, default: 0])
             }
             if await stream.isOpen {
                 connected = true
@@ -417,7 +501,7 @@ actor TableUplink {
         result.connected = connected
         result.connectedSince = status.connectedSince
         result.disconnectedSince = status.disconnectedSince
-        result.backlog = backlogStatus()
+        result.backlog = await backlogStatus()
         return result
     }
 
@@ -431,22 +515,17 @@ actor TableUplink {
             status.everConnected = true
         } else {
             openLanes.remove(lane)
-            observe(lane: lane, up: false)
+            _ = noteLane(lane, up: false)
             if let stream = streams.removeValue(forKey: lane) {
                 // The lane's next stream starts counting from zero; this one's remainder is added here.
                 let counted = streamResendsCounted.removeValue(forKey: lane) ?? 0
                 Task {
                     let statistics = await stream.statistics
                     status.reconnects += statistics.recoveries
-                    countStreamResends(statistics, counted: counted)
+                    await countStreamResends(statistics, counted: counted)
                 }
             }
         }
-    }
-
-    static func micros(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
     }
 }
 

@@ -12,7 +12,7 @@ struct UplinkEntry: Sendable {
 
     var name: String { table.name }
 
-    static func start(_ table: CompiledTable, factory: UplinkFactory, ring: ReadingRing) -> UplinkEntry {
+    static func start(_ table: CompiledTable, factory: UplinkFactory, ring: RingAccess) -> UplinkEntry {
         let uplink = factory.uplink(for: table, ring: ring)
         guard factory.delivers else { return UplinkEntry(table: table, uplink: uplink, task: Task {}) }
         return UplinkEntry(table: table, uplink: uplink, task: Task { await uplink.run() })

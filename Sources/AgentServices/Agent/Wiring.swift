@@ -51,7 +51,7 @@ struct UplinkFactory: Sendable {
         delivers = configuration.unconfiguredReason == nil
     }
 
-    func uplink(for table: CompiledTable, ring: ReadingRing) -> TableUplink {
+    func uplink(for table: CompiledTable, ring: RingAccess) -> TableUplink {
         TableUplink(
             table: table, ring: ring, client: client, headers: headers, streamConfiguration: streamConfiguration,
             backoff: backoff, logger: logger)
