@@ -1,69 +1,14 @@
 import TOML
+import TestSupport
 import Testing
 @testable import AgentCore
 
 /// The configuration decoder over real TOML text (needs the TOML parser).
 @Suite struct AgentTOMLFileTests {
-    static let specText = """
-        [agent]
-        gateway_id = "gw-berlin-01"          # default: host name
-        data_dir   = "/var/lib/zerobus-edge" # SQLite ring lives here
-        log_level  = "info"                  # error|warn|info|debug|trace
-
-        [mqtt]
-        url           = "mqtt://127.0.0.1:1883"   # mqtts:// for TLS
-        client_id     = "zerobus-edge"            # default "zerobus-edge-<gateway_id>"
-        clean_session = false
-        qos           = 1
-        keepalive_s   = 30
-        username      = ""
-        password      = "${MQTT_PASSWORD}"
-        ca_file       = ""                        # for mqtts; also cert_file/key_file for mTLS
-
-        [zerobus]
-        endpoint        = "https://1234.zerobus.us-west-2.cloud.databricks.com"
-        workspace_url   = "https://dbc-1234.cloud.databricks.com"   # OAuth token endpoint host
-        client_id       = "${DATABRICKS_CLIENT_ID}"
-        client_secret   = "${DATABRICKS_CLIENT_SECRET}"
-        # token         = "${ZEROBUS_TOKEN}"     # static bearer token instead of OAuth
-        ca_file         = ""                     # extra trust anchors; default system store
-        proxy           = ""                     # http://host:port CONNECT proxy; default from https_proxy/no_proxy
-
-        [buffer]
-        max_bytes = "512MiB"
-        max_age   = "7d"
-        on_full   = "drop_oldest"               # or "pause"
-        sync      = "normal"                    # SQLite synchronous: normal | full
-
-        [retry]
-        initial_backoff_ms = 500
-        max_backoff_ms     = 30000
-
-        [health]
-        interval_s  = 10
-        mqtt_topic  = "zerobus-edge/{gateway_id}/status"   # retained JSON; LWT publishes {"state":"offline"}
-        file        = "/run/zerobus-edge/health.json"
-        http_listen = "127.0.0.1:9464"                     # /healthz /readyz /metrics; "" disables
-        table       = ""                                    # optional Zerobus table for health rows
-
-        [[table]]
-        name              = "main.iot.readings"             # catalog.schema.table
-        topics            = ["sensors/+/+"]
-        format            = "json"                          # json | value | protobuf
-        batch_max_records = 1000
-        batch_max_bytes   = "4MiB"
-        linger_ms         = 100
-        streams           = 1
-        columns = [
-          { name = "device_id",  type = "string",    from = "topic[1]" },
-          { name = "metric",     type = "string",    from = "topic[2]" },
-          { name = "value",      type = "double",    from = "$.value" },
-          { name = "unit",       type = "string",    from = "$.unit",  optional = true },
-          { name = "event_time", type = "timestamp", from = "$.ts",    default = "received_at" },
-          { name = "gateway_id", type = "string",    from = "gateway_id" },
-          { name = "record_id",  type = "string",    from = "record_id" },
-        ]
-        """
+    /// SPEC.md's example with a real endpoint and workspace in place of its placeholders.
+    static let specText = SpecExample.configuration
+        .replacingFirst("<workspace-id>.zerobus.<region>", with: "1234.zerobus.us-west-2")
+        .replacingFirst("https://<workspace>.cloud", with: "https://dbc-1234.cloud")
 
     private func decodeText(_ text: String, environment: [String: String] = TOMLFixture.specEnvironment) throws -> AgentConfiguration {
         try AgentConfiguration(toml: try TOML.parse(text), environment: environment, hostName: "edge-host")
