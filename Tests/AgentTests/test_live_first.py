@@ -62,6 +62,18 @@ def backlog_of(status: dict) -> dict | None:
     return next(t for t in status["tables"] if t["name"] == READINGS).get("backlog")
 
 
+def warmed_up(stack, options: dict, warm_rows: int = 500, sections: dict | None = None):
+    """An agent on one table with `options`, its first `warm_rows` readings acked: returns the
+    agent, a publisher and the emulator's arrivals."""
+    stack.configure(tables=[TableSpec(READINGS, ["sensors/+/+"], options=options)], sections=sections or {})
+    agent = stack.agent().start()
+    publisher = Publisher(stack.broker)
+    arrivals = Arrivals(stack.emulator.out)
+    warm = publisher.publish(warm_rows, rate=RATE, prefix="warm")
+    wait_for(lambda: arrivals.have(warm), 30, "warm-up readings acked", stack.diagnostics)
+    return agent, publisher, arrivals, warm
+
+
 @pytest.mark.parametrize("drain", ["live_first", "fifo"])
 def test_live_readings_after_an_outage(stack, drain):
     # live_first also caps the backfill below the uplink, which leaves room for the live rows
@@ -69,12 +81,7 @@ def test_live_readings_after_an_outage(stack, drain):
     options = {"drain": drain, "linger_ms": 100}
     if drain == "live_first":
         options["backfill_max_rows_per_s"] = 2000
-    stack.configure(tables=[TableSpec(READINGS, ["sensors/+/+"], options=options)])
-    agent = stack.agent().start()
-    publisher = Publisher(stack.broker)
-    arrivals = Arrivals(stack.emulator.out)
-    warm = publisher.publish(1000, rate=RATE, prefix="warm")
-    wait_for(lambda: arrivals.have(warm), 30, "warm-up readings acked", stack.diagnostics)
+    agent, publisher, arrivals, warm = warmed_up(stack, options, warm_rows=1000)
 
     stack.emulator.stop()
     backlog = publisher.publish(BACKLOG, rate=RATE, prefix="backlog", timeout=OUTAGE_S + 60)  # the outage
@@ -143,13 +150,7 @@ def test_live_readings_after_an_outage(stack, drain):
 def test_a_reconnect_during_the_drain_loses_nothing(stack):
     """The cloud goes away again while a capped backlog drains: the rows buffered meanwhile join
     the backlog, the batches in flight on both lanes are resent, and every reading arrives."""
-    options = {"drain": "live_first", "backfill_max_rows_per_s": 500}
-    stack.configure(tables=[TableSpec(READINGS, ["sensors/+/+"], options=options)])
-    agent = stack.agent().start()
-    publisher = Publisher(stack.broker)
-    arrivals = Arrivals(stack.emulator.out)
-    warm = publisher.publish(500, rate=RATE, prefix="warm")
-    wait_for(lambda: arrivals.have(warm), 30, "warm-up readings acked", stack.diagnostics)
+    agent, publisher, arrivals, warm = warmed_up(stack, {"drain": "live_first", "backfill_max_rows_per_s": 500})
 
     stack.emulator.stop()
     backlog = publisher.publish(RATE * 20, rate=RATE, prefix="backlog")  # a 20 s outage
@@ -190,14 +191,8 @@ def test_a_reconnect_during_the_drain_loses_nothing(stack):
 def test_aged_backlog_rows_are_dropped_and_counted_and_the_drain_still_ends(stack):
     """`max_age` keeps dropping while a slow (capped) drain runs: the backlog shrinks under the
     drain, every backlog reading is delivered or counted as aged_out, and the drain ends."""
-    options = {"drain": "live_first", "backfill_max_rows_per_s": 300}
-    stack.configure(tables=[TableSpec(READINGS, ["sensors/+/+"], options=options)],
-                    sections={"buffer": {"max_age": "15s"}})
-    agent = stack.agent().start()
-    publisher = Publisher(stack.broker)
-    arrivals = Arrivals(stack.emulator.out)
-    warm = publisher.publish(500, rate=RATE, prefix="warm")
-    wait_for(lambda: arrivals.have(warm), 30, "warm-up readings acked", stack.diagnostics)
+    agent, publisher, arrivals, warm = warmed_up(
+        stack, {"drain": "live_first", "backfill_max_rows_per_s": 300}, sections={"buffer": {"max_age": "15s"}})
 
     stack.emulator.stop()
     backlog = publisher.publish(RATE * 20, rate=RATE, prefix="backlog")  # a 20 s outage, longer than max_age
